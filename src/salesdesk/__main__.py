@@ -1,0 +1,3 @@
+from salesdesk.cli import main
+
+main()

@@ -1,0 +1,62 @@
+"""The REST API at /api/v1/: one NinjaAPI, routers from the apps, shared error mapping."""
+
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+
+from salesdesk.core.api import router as core_router
+from salesdesk.core.api_auth import API_AUTH
+from salesdesk.core.services import PermissionDenied
+from salesdesk.customers.api import router as customers_router
+from salesdesk.lib.errors import Conflict
+
+api = NinjaAPI(
+    title="SalesDesk API",
+    version="1",
+    description=(
+        "Customers, contacts, projects and policy. Authenticate with a personal token "
+        "(`salesdesk token create USERNAME`, then `Authorization: Bearer <token>`) or "
+        "the browser session. Money is a string with two decimals."
+    ),
+    auth=API_AUTH,
+    urls_namespace="api",
+)
+
+
+def validation_messages(exc: ValidationError) -> list[dict]:
+    if hasattr(exc, "error_dict"):
+        return [
+            {"field": field, "message": message}
+            for field, errors in exc.message_dict.items()
+            for message in errors
+        ]
+    return [{"field": None, "message": message} for message in exc.messages]
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc):
+    return api.create_response(request, {"detail": validation_messages(exc)}, status=422)
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=403)
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def on_not_found(request, exc):
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(Http404)
+def on_http404(request, exc):
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(Conflict)
+def on_conflict(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+api.add_router("/", core_router)
+api.add_router("/", customers_router)

@@ -1,0 +1,48 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from salesdesk.core.forms import PolicyForm
+from salesdesk.core.models import PolicyValue
+from salesdesk.core.policy import PolicyError, policy_as_of
+from salesdesk.core.services import PermissionDenied, policy_update
+from salesdesk.customers.selectors import archive_counts
+
+
+@login_required
+def home(request):
+    return render(request, "core/home.html", {"counts": archive_counts(request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy(request):
+    if not request.user.is_admin:
+        raise PermissionDenied(_("Only an administrator may change the policy."))
+    form = PolicyForm(request.POST or None, policy=policy_as_of())
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = policy_update(
+                values=form.policy_values(),
+                effective_from=form.cleaned_data["effective_from"],
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except PolicyError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if changes:
+                messages.success(
+                    request, _("%(count)d policy values changed.") % {"count": len(changes)}
+                )
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect("policy")
+    history = (
+        PolicyValue.objects.select_related("set_by")
+        .exclude(set_by=None)
+        .order_by("-created_at")[:30]
+    )
+    return render(request, "core/policy.html", {"form": form, "history": history})

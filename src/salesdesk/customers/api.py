@@ -1,0 +1,224 @@
+"""Customers, contacts and projects over HTTP. Every read is scoped to the caller."""
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema
+
+from salesdesk.core.models import Plant, User
+from salesdesk.core.services import diff
+from salesdesk.customers import selectors, services
+from salesdesk.customers.models import Contact, Customer, Project
+from salesdesk.customers.schemas import (
+    ContactIn,
+    ContactOut,
+    CustomerIn,
+    CustomerOut,
+    CustomerPage,
+    CustomerPatch,
+    ProjectIn,
+    ProjectOut,
+    ProjectPage,
+    ProjectPatch,
+)
+from salesdesk.lib.errors import Conflict
+
+router = Router(tags=["customers"])
+
+
+class CustomerQuery(Schema):
+    q: str | None = None
+    tier: str | None = None
+    status: str | None = None
+    owner: str | None = None
+    plant: str | None = None
+    region: str | None = None
+    sort: str | None = None
+    page: int = 1
+    page_size: int = 50
+
+
+class ProjectQuery(Schema):
+    q: str | None = None
+    customer: str | None = None
+    status: str | None = None
+    owner: str | None = None
+    plant: str | None = None
+    sort: str | None = None
+    page: int = 1
+    page_size: int = 50
+
+
+def _params(query: Schema) -> dict:
+    return {
+        k: v
+        for k, v in query.dict().items()
+        if v not in (None, "") and k not in ("page", "page_size")
+    }
+
+
+def _page_out(filterset, queryset, query):
+    if filterset.errors:
+        raise ValidationError({field: errors for field, errors in filterset.errors.items()})
+    page_size = max(1, min(query.page_size, 500))
+    page = selectors.paginate(queryset, query.page, page_size)
+    return {
+        "count": page.count,
+        "page": page.number,
+        "page_size": page.page_size,
+        "num_pages": page.num_pages,
+        "items": page.items,
+    }
+
+
+def _user(username: str | None, field: str) -> User | None:
+    if username is None:
+        return None
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise ValidationError({field: f"no active user {username!r}"})
+    return user
+
+
+def _plant(code: str | None) -> Plant | None:
+    if code is None:
+        return None
+    plant = Plant.objects.filter(code=code).first()
+    if plant is None:
+        raise ValidationError({"plant": f"no plant {code!r}"})
+    return plant
+
+
+# Customers ---------------------------------------------------------------------------
+
+
+@router.get("/customers", response=CustomerPage, summary="Customers the caller may see")
+def customer_list(request, query: Query[CustomerQuery]):
+    filterset, queryset = selectors.customer_list(request.user, _params(query))
+    return _page_out(filterset, queryset, query)
+
+
+@router.get("/customers/{code}", response=CustomerOut)
+def customer_detail(request, code: str):
+    return selectors.customer_get(request.user, code)
+
+
+def _customer_values(payload, request) -> dict:
+    values = payload.dict(exclude_unset=True)
+    values.pop("code", None)
+    if "owner" in values:
+        values["owner"] = _user(values["owner"], "owner") or request.user
+    for field in ("source", "credit_rating"):
+        if field in values and values[field] is None:
+            values[field] = ""
+    return values
+
+
+@router.post(
+    "/customers",
+    response={200: CustomerOut, 201: CustomerOut},
+    summary="Create a customer (idempotent by code: same content returns it, other content is 409)",
+)
+def customer_create(request, payload: CustomerIn):
+    values = _customer_values(payload, request)
+    values.setdefault("owner", request.user)
+    existing = Customer.objects.select_related("owner").filter(code=payload.code).first()
+    if existing is not None:
+        cleaned = services.customer_clean_values(values, instance=existing)
+        visible = selectors.customer_queryset(request.user).filter(pk=existing.pk).exists()
+        if visible and not diff(existing, cleaned):
+            return 200, existing
+        raise Conflict(f"customer {payload.code} exists with different content")
+    return 201, services.customer_create(actor=request.user, code=payload.code, **values)
+
+
+@router.patch("/customers/{code}", response=CustomerOut)
+def customer_patch(request, code: str, payload: CustomerPatch):
+    customer = selectors.customer_get(request.user, code)
+    services.customer_update(
+        actor=request.user, customer=customer, **_customer_values(payload, request)
+    )
+    return selectors.customer_get(request.user, code)
+
+
+# Contacts ----------------------------------------------------------------------------
+
+
+@router.get("/customers/{code}/contacts", response=list[ContactOut])
+def contact_list(request, code: str):
+    return selectors.customer_contacts(selectors.customer_get(request.user, code))
+
+
+@router.post(
+    "/customers/{code}/contacts",
+    response={200: ContactOut, 201: ContactOut},
+    summary="Add a contact, or update the contact of the same name",
+)
+def contact_upsert(request, code: str, payload: ContactIn):
+    customer = selectors.customer_get(request.user, code)
+    values = payload.dict()
+    values["role"] = values["role"] or ""
+    existed = Contact.objects.filter(
+        customer=customer, name=" ".join(payload.name.split())
+    ).exists()
+    contact, _changed = services.contact_upsert(actor=request.user, customer=customer, **values)
+    return (200 if existed else 201), contact
+
+
+# Projects ----------------------------------------------------------------------------
+
+
+@router.get("/projects", response=ProjectPage, summary="Projects the caller may see")
+def project_list(request, query: Query[ProjectQuery]):
+    filterset, queryset = selectors.project_list(request.user, _params(query))
+    return _page_out(filterset, queryset, query)
+
+
+@router.get("/projects/{code}", response=ProjectOut)
+def project_detail(request, code: str):
+    return selectors.project_get(request.user, code)
+
+
+def _project_values(payload) -> dict:
+    values = payload.dict(exclude_unset=True)
+    for field in ("code", "customer"):
+        values.pop(field, None)
+    if "owner" in values:
+        values["owner"] = _user(values["owner"], "owner")
+        if values["owner"] is None:
+            values.pop("owner")
+    if "plant" in values:
+        values["plant"] = _plant(values["plant"])
+    return values
+
+
+@router.post(
+    "/projects",
+    response={200: ProjectOut, 201: ProjectOut},
+    summary="Create a project (idempotent by code: same content returns it, other content is 409)",
+)
+def project_create(request, payload: ProjectIn):
+    customer = get_object_or_404(selectors.customer_queryset(request.user), code=payload.customer)
+    values = _project_values(payload)
+    existing = (
+        Project.objects.filter(code=payload.code)
+        .select_related("customer", "owner", "plant")
+        .first()
+    )
+    if existing is not None:
+        visible = selectors.project_queryset(request.user).filter(pk=existing.pk).exists()
+        if visible and existing.customer_id == customer.pk and not diff(existing, values):
+            return 200, existing
+        raise Conflict(f"project {payload.code} exists with different content")
+    project = services.project_create(
+        actor=request.user, customer=customer, code=payload.code, **values
+    )
+    return 201, project
+
+
+@router.patch("/projects/{code}", response=ProjectOut)
+def project_patch(request, code: str, payload: ProjectPatch):
+    project = selectors.project_get(request.user, code)
+    services.project_update(actor=request.user, project=project, **_project_values(payload))
+    return get_object_or_404(
+        Project.objects.select_related("customer", "owner", "plant"), pk=project.pk
+    )

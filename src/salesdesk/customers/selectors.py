@@ -1,0 +1,138 @@
+"""Reads of the customer archive, always scoped to what the user may see."""
+
+from dataclasses import dataclass
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from salesdesk.core.models import AuditEntry, User
+from salesdesk.customers.choices import BuyingRole
+from salesdesk.customers.filters import CustomerFilter, ProjectFilter
+from salesdesk.customers.models import Contact, Customer, Project
+
+
+@dataclass
+class Page:
+    items: list
+    count: int
+    number: int
+    page_size: int
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def paginate(queryset: QuerySet, page: int | str | None, page_size: int) -> Page:
+    """One COUNT and one page query, whatever the page size."""
+    paginator = Paginator(queryset, page_size)
+    page_obj = paginator.get_page(page)
+    return Page(list(page_obj.object_list), paginator.count, page_obj.number, page_size)
+
+
+def customer_queryset(user: User) -> QuerySet[Customer]:
+    return Customer.objects.visible_to(user)
+
+
+def customer_list(user: User, params) -> tuple[CustomerFilter, QuerySet[Customer]]:
+    """The customers `user` may see, filtered and sorted by `params` (a QueryDict or dict)."""
+    base = customer_queryset(user).select_related("owner")
+    filterset = CustomerFilter(params, queryset=base)
+    queryset = filterset.qs if filterset.is_valid() else base.none()
+    if not params.get("sort"):
+        queryset = queryset.order_by("name", "code")
+    return filterset, queryset
+
+
+def customer_get(user: User, code: str) -> Customer:
+    """The customer with this code if `user` may see it; Customer.DoesNotExist otherwise."""
+    return customer_queryset(user).select_related("owner").get(code=code)
+
+
+def customer_contacts(customer: Customer) -> list[Contact]:
+    return list(customer.contacts.order_by("role", "name"))
+
+
+def customer_has_decision_maker(customer: Customer) -> bool:
+    return customer.contacts.filter(
+        Q(decision_authority=True) | Q(role=BuyingRole.DECISION_MAKER)
+    ).exists()
+
+
+def customer_projects(user: User, customer: Customer) -> list[Project]:
+    return list(
+        Project.objects.visible_to(user)
+        .filter(customer=customer)
+        .select_related("plant", "owner")
+        .order_by("-started_on", "code")
+    )
+
+
+def customer_audit(customer: Customer, limit: int = 50) -> list[AuditEntry]:
+    project_ids = [str(pk) for pk in customer.projects.values_list("pk", flat=True)]
+    return list(
+        AuditEntry.objects.filter(
+            Q(object_type="customers.customer", object_id=str(customer.pk))
+            | Q(object_type="customers.project", object_id__in=project_ids)
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+def project_queryset(user: User) -> QuerySet[Project]:
+    return Project.objects.visible_to(user)
+
+
+def project_list(user: User, params) -> tuple[ProjectFilter, QuerySet[Project]]:
+    base = project_queryset(user).select_related("customer", "owner", "plant")
+    filterset = ProjectFilter(params, queryset=base)
+    queryset = filterset.qs if filterset.is_valid() else base.none()
+    if not params.get("sort"):
+        queryset = queryset.order_by("code")
+    return filterset, queryset
+
+
+def project_get(user: User, code: str) -> Project:
+    return project_queryset(user).select_related("customer", "owner", "plant").get(code=code)
+
+
+def project_audit(project: Project, limit: int = 50) -> list[AuditEntry]:
+    return list(
+        AuditEntry.objects.filter(object_type="customers.project", object_id=str(project.pk))
+        .select_related("actor")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+def archive_counts(user: User) -> dict:
+    """Headline figures for the home page, in two queries."""
+    customers = customer_queryset(user).aggregate(
+        total=Count("pk"),
+        active=Count("pk", filter=Q(status="active")),
+        untiered=Count("pk", filter=Q(status="active", tier="")),
+    )
+    no_decision_maker = (
+        customer_queryset(user)
+        .filter(status="active")
+        .exclude(
+            Exists(
+                Contact.objects.filter(customer_id=OuterRef("pk")).filter(
+                    Q(decision_authority=True) | Q(role=BuyingRole.DECISION_MAKER)
+                )
+            )
+        )
+        .count()
+    )
+    projects = project_queryset(user).aggregate(
+        total=Count("pk"), active=Count("pk", filter=Q(status="active"))
+    )
+    return {"customers": customers, "projects": projects, "no_decision_maker": no_decision_maker}

@@ -1,0 +1,43 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from salesdesk.api import api
+from salesdesk.core import views as core_views
+from salesdesk.customers import views as customer_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("policy/", core_views.policy, name="policy"),
+    path("customers/", customer_views.customer_list, name="customer_list"),
+    path("customers/new/", customer_views.customer_create, name="customer_create"),
+    path("customers/<str:code>/", customer_views.customer_detail, name="customer_detail"),
+    path("customers/<str:code>/edit/", customer_views.customer_edit, name="customer_edit"),
+    path(
+        "customers/<str:code>/reassign/", customer_views.customer_reassign, name="customer_reassign"
+    ),
+    path("customers/<str:code>/tier/", customer_views.customer_tier, name="customer_tier"),
+    path("customers/<str:code>/contacts/new/", customer_views.contact_edit, name="contact_create"),
+    path(
+        "customers/<str:code>/contacts/<int:contact_id>/",
+        customer_views.contact_edit,
+        name="contact_edit",
+    ),
+    path(
+        "customers/<str:code>/projects/new/", customer_views.project_create, name="project_create"
+    ),
+    path("projects/", customer_views.project_list, name="project_list"),
+    path("projects/<str:code>/", customer_views.project_detail, name="project_detail"),
+    path("projects/<str:code>/edit/", customer_views.project_edit, name="project_edit"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,56 @@
+"""Personas shared by every test: the people of a small sales organisation.
+
+Team A: manager1 leads sales1 and sales2. Team B: manager2 leads sales3.
+finance, marketing, supply, legal and admin see the whole company; nobody has no role.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+
+from salesdesk.core.services import token_create
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def people(db):
+    admin = UserFactory(username="admin", name="Admin", roles=["admin"])
+    manager1 = UserFactory(username="manager1", name="Manager One", roles=["manager"])
+    manager2 = UserFactory(username="manager2", name="Manager Two", roles=["manager"])
+    return SimpleNamespace(
+        admin=admin,
+        manager1=manager1,
+        manager2=manager2,
+        sales1=UserFactory(username="sales1", name="Sales One", roles=["sales"], manager=manager1),
+        sales2=UserFactory(username="sales2", name="Sales Two", roles=["sales"], manager=manager1),
+        sales3=UserFactory(username="sales3", name="Sales Three", roles=["sales"], manager=manager2),
+        finance=UserFactory(username="finance", name="Finance", roles=["finance"]),
+        marketing=UserFactory(username="marketing", name="Marketing", roles=["marketing"]),
+        supply=UserFactory(username="supply", name="Supply", roles=["supply"]),
+        legal=UserFactory(username="legal", name="Legal", roles=["legal"]),
+        nobody=UserFactory(username="nobody", name="No Role", roles=[]),
+    )
+
+
+@pytest.fixture
+def client_for(db):
+    """client_for(user): a browser session signed in as `user`."""
+
+    def make(user):
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_for(db):
+    """api_for(user): a client that sends `user`'s personal API token."""
+
+    def make(user):
+        _token, key = token_create(user=user, name="test")
+        return Client(headers={"Authorization": f"Bearer {key}"})
+
+    return make
