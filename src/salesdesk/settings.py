@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "ninja",
     "salesdesk.core",
     "salesdesk.customers",
+    "salesdesk.ledger",
     "salesdesk.demo",
 ]
 

@@ -1,0 +1,109 @@
+"""Machine-readable reports (FORMATS.md): one envelope, three output formats.
+
+A report builder returns rows and totals whose values are already in their published
+form (money as strings with two decimals, dates as ISO strings). This module wraps them
+in the envelope and writes JSON, CSV or XLSX.
+"""
+
+import csv
+import datetime as dt
+import importlib
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+# Report name -> "module:function". Each function takes keyword arguments
+# (as_of or month, user, filters) and returns a Report.
+REGISTRY: dict[str, str] = {
+    "aging": "salesdesk.ledger.reports:aging_report",
+}
+
+
+class ReportError(ValueError):
+    """The report cannot be produced as asked (unknown name, missing date)."""
+
+
+@dataclass
+class Report:
+    name: str
+    rows: list[dict]
+    totals: dict
+    as_of: dt.date | None = None
+    month: str | None = None
+
+    def envelope(self) -> dict:
+        document = {"report": self.name}
+        if self.month is not None:
+            document["month"] = self.month
+        if self.as_of is not None:
+            document["as_of"] = self.as_of.isoformat()
+        document["generated_at"] = timezone.now().isoformat(timespec="seconds")
+        document["rows"] = self.rows
+        document["totals"] = self.totals
+        return document
+
+
+def builder(name: str) -> Callable[..., Report]:
+    if name not in REGISTRY:
+        raise ReportError(f"unknown report {name!r}; known: {', '.join(sorted(REGISTRY))}")
+    module_name, function = REGISTRY[name].split(":")
+    return getattr(importlib.import_module(module_name), function)
+
+
+def flatten(row: dict, prefix: str = "") -> dict:
+    """{"buckets": {"1-30": "5.00"}} -> {"1-30": "5.00"}: nested objects become columns."""
+    flat = {}
+    for key, value in row.items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, prefix))
+        else:
+            flat[prefix + key] = value
+    return flat
+
+
+def to_json(report: Report) -> str:
+    return json.dumps(report.envelope(), ensure_ascii=False, indent=2)
+
+
+def to_csv(report: Report) -> str:
+    rows = [flatten(row) for row in report.rows]
+    columns = list(rows[0]) if rows else []
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def to_xlsx(report: Report) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(report.name)
+    rows = [flatten(row) for row in report.rows]
+    columns = list(rows[0]) if rows else []
+    sheet.append(columns)
+    for row in rows:
+        sheet.append([_cell(row[column]) for column in columns])
+    if rows and report.totals:
+        totals = flatten(report.totals)
+        sheet.append([_cell(totals[column]) if column in totals else None for column in columns])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _cell(value):
+    """Money strings become numbers in a spreadsheet, so users can sum them."""
+    if isinstance(value, str):
+        try:
+            from decimal import Decimal
+
+            if value and value.replace(".", "", 1).lstrip("-").isdigit():
+                return Decimal(value)
+        except ArithmeticError:
+            return value
+    return value

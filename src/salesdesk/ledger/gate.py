@@ -1,0 +1,81 @@
+"""The order gate: may we deliver to this customer (and project) now? DOMAIN §6.
+
+Blocks when the customer is blacklisted, when the project is in legal recovery, or when
+the project's outstanding amount plus the new delivery would exceed its credit limit.
+Asked about a customer alone, only the customer-wide reasons apply: a credit limit
+belongs to a project.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from salesdesk.customers.choices import CustomerStatus, ProjectStatus
+from salesdesk.customers.models import Customer, Project
+from salesdesk.ledger.allocation import project_balances
+
+
+@dataclass
+class Reason:
+    code: str
+    message: str
+
+
+@dataclass
+class Verdict:
+    customer: str
+    project: str | None
+    as_of: dt.date
+    reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def allowed(self) -> bool:
+        return not self.reasons
+
+    def line(self) -> str:
+        if self.allowed:
+            return "allowed"
+        return "blocked: " + "; ".join(reason.message for reason in self.reasons)
+
+
+def order_gate(
+    *,
+    customer: Customer,
+    project: Project | None = None,
+    as_of: dt.date | None = None,
+    amount: Decimal = Decimal("0"),
+) -> Verdict:
+    as_of = as_of or dt.date.today()
+    if project is not None and project.customer_id != customer.pk:
+        raise ValidationError(
+            {"project": _("Project %(project)s is not a project of customer %(customer)s.")
+             % {"project": project.code, "customer": customer.code}}
+        )  # fmt: skip
+    verdict = Verdict(customer=customer.code, project=project.code if project else None, as_of=as_of)
+    if customer.status == CustomerStatus.BLACKLISTED:
+        verdict.reasons.append(
+            Reason("blacklisted", _("customer %(code)s is blacklisted") % {"code": customer.code})
+        )
+    if project is None:
+        return verdict
+    if project.status == ProjectStatus.LEGAL:
+        verdict.reasons.append(
+            Reason("legal", _("project %(code)s is in legal recovery") % {"code": project.code})
+        )
+    if project.credit_limit is not None:
+        balance = project_balances(as_of, Project.objects.filter(pk=project.pk)).get(project.pk)
+        outstanding = balance.outstanding if balance else Decimal("0.00")
+        if outstanding + amount > project.credit_limit:
+            verdict.reasons.append(
+                Reason(
+                    "credit_limit",
+                    _("project %(code)s outstanding %(outstanding)s + delivery %(amount)s "
+                      "exceeds its credit limit %(limit)s")
+                    % {"code": project.code, "outstanding": outstanding,
+                       "amount": f"{amount:.2f}", "limit": project.credit_limit},
+                )
+            )  # fmt: skip
+    return verdict

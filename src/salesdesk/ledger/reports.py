@@ -1,0 +1,68 @@
+"""Ledger reports in the published shapes of FORMATS.md."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from salesdesk.core.policy import policy_as_of
+from salesdesk.core.reporting import Report
+from salesdesk.customers.models import Project
+from salesdesk.ledger.allocation import bucket_names, project_balances
+from salesdesk.lib.money import format_money
+
+
+def aging_report(
+    *, as_of: dt.date, projects: QuerySet[Project] | None = None, **_ignored
+) -> Report:
+    """One row per project with anything outstanding or unapplied credit on `as_of`.
+
+    A project whose payments exceed its invoices has nothing outstanding but holds the
+    customer's money as credit; finance wants to see it, so it is listed too.
+    """
+    bounds = policy_as_of(as_of)["aging.bounds"]
+    names = bucket_names(bounds)
+    balances = project_balances(as_of, projects, bounds)
+    listed = {pk: b for pk, b in balances.items() if b.outstanding > 0 or b.credit > 0}
+    info = (
+        Project.objects.filter(pk__in=listed)
+        .select_related("customer", "owner", "plant")
+        .order_by("customer__code", "code")
+    )
+    rows = []
+    totals = {"outstanding": Decimal(0), "overdue": Decimal(0), "credit": Decimal(0)}
+    bucket_totals = dict.fromkeys(names, Decimal(0))
+    for project in info:
+        balance = listed[project.pk]
+        rows.append(
+            {
+                "customer": project.customer.code,
+                "customer_name": project.customer.name,
+                "project": project.code,
+                "project_name": project.name,
+                "owner": project.owner.username,
+                "plant": project.plant.code if project.plant_id else None,
+                "tier": project.customer.tier or None,
+                "outstanding": format_money(balance.outstanding),
+                "overdue": format_money(balance.overdue),
+                "buckets": {name: format_money(balance.buckets[name]) for name in names},
+                "credit": format_money(balance.credit),
+                "oldest_days_past_due": balance.oldest_days_past_due,
+            }
+        )
+        totals["outstanding"] += balance.outstanding
+        totals["overdue"] += balance.overdue
+        totals["credit"] += balance.credit
+        for name in names:
+            bucket_totals[name] += balance.buckets[name]
+    return Report(
+        name="aging",
+        as_of=as_of,
+        rows=rows,
+        totals={
+            "outstanding": format_money(totals["outstanding"]),
+            "overdue": format_money(totals["overdue"]),
+            "buckets": {name: format_money(bucket_totals[name]) for name in names},
+            "credit": format_money(totals["credit"]),
+        },
+    )

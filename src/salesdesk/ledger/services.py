@@ -1,0 +1,401 @@
+"""Posting money records, reversing them, floor prices, and the asset-offset workflow.
+
+Every post is idempotent by its natural key: posting the same record again returns the
+stored one; the same key with different content is a Conflict. Posted records are never
+edited; `*_reverse` cancels one from a date on.
+"""
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from salesdesk.core.choices import Role
+from salesdesk.core.models import Plant, User
+from salesdesk.core.services import PermissionDenied, audit_record
+from salesdesk.customers.models import Project
+from salesdesk.ledger.choices import OffsetStatus, OffsetStep, PaymentMethod
+from salesdesk.ledger.models import (
+    AssetOffset,
+    AssetOffsetStep,
+    Delivery,
+    DeliveryReversal,
+    Expense,
+    FloorPrice,
+    Invoice,
+    InvoiceReversal,
+    Payment,
+    PaymentReversal,
+    PriceApproval,
+)
+from salesdesk.lib.errors import Conflict
+from salesdesk.lib.money import to_cents
+
+POSTERS = {
+    Delivery: (Role.SUPPLY, Role.FINANCE, Role.ADMIN),
+    Invoice: (Role.FINANCE, Role.ADMIN),
+    Payment: (Role.FINANCE, Role.ADMIN),
+    Expense: (Role.FINANCE, Role.ADMIN),
+}
+REVERSERS = (Role.FINANCE, Role.ADMIN)
+
+
+def _require_role(actor: User | None, roles, message: str) -> None:
+    if actor is not None and not (actor.is_superuser or actor.has_role(*roles)):
+        raise PermissionDenied(message)
+
+
+def _require_visible(actor: User | None, project: Project) -> None:
+    if actor is not None and not Project.objects.visible_to(actor).filter(pk=project.pk).exists():
+        raise Project.DoesNotExist
+
+
+def money(value, field: str, *, places: int = 2, positive: bool = True) -> Decimal:
+    """A Decimal with at most `places` places, > 0 (or ≥ 0); ValidationError naming `field`."""
+    try:
+        amount = Decimal(str(value).strip().replace(",", ""))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field: _("%(value)s is not a number.") % {"value": value}}) from None
+    if not amount.is_finite():
+        raise ValidationError({field: _("%(value)s is not a number.") % {"value": value}})
+    if amount.as_tuple().exponent < -places:
+        raise ValidationError(
+            {
+                field: _("%(value)s has more than %(places)d decimal places.")
+                % {"value": value, "places": places}
+            }
+        )
+    if positive and amount <= 0:
+        raise ValidationError({field: _("Must be greater than zero.")})
+    if not positive and amount < 0:
+        raise ValidationError({field: _("Cannot be negative.")})
+    return amount
+
+
+def _post_once(model, key_field: str, key: str, values: Mapping, actor: User | None):
+    """Insert the record unless its key exists. Returns (record, created).
+
+    Two concurrent posts of one key both end here: the loser's insert fails on the UNIQUE
+    constraint, and it then finds the winner's record and compares it like any repeat.
+    """
+    key = key.strip()
+    if not key:
+        raise ValidationError({key_field: _("A key is required.")})
+    existing = model.objects.filter(**{key_field: key}).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                record = model.objects.create(**{key_field: key}, **values, posted_by=actor)
+        except IntegrityError:
+            existing = model.objects.filter(**{key_field: key}).first()
+            if existing is None:
+                raise
+        else:
+            audit_record(actor=actor, action="post", obj=record, changes=_describe(values))
+            return record, True
+    differences = differing_fields(existing, values)
+    if differences:
+        raise Conflict(
+            _("%(model)s %(key)s is already posted with different %(fields)s.")
+            % {"model": model._meta.verbose_name, "key": key, "fields": ", ".join(differences)}
+        )
+    return existing, False
+
+
+def differing_fields(record, values: Mapping) -> list[str]:
+    """Names of the fields whose stored value differs from `values`."""
+    differences = []
+    for field, value in values.items():
+        stored = getattr(record, f"{field}_id") if hasattr(value, "pk") else getattr(record, field)
+        wanted = value.pk if hasattr(value, "pk") else value
+        if isinstance(stored, Decimal) and wanted is not None:
+            wanted = Decimal(wanted)
+        if stored != wanted:
+            differences.append(field)
+    return differences
+
+
+def _describe(values: Mapping) -> dict:
+    return {field: [None, str(value)] for field, value in values.items()}
+
+
+# Deliveries --------------------------------------------------------------------------
+
+
+def floor_price_for(product: str, plant: Plant | None, on: dt.date) -> Decimal | None:
+    """The floor price in force on `on`: the plant's own if it has one, else company-wide."""
+    rows = (
+        FloorPrice.objects.filter(product=product, effective_from__lte=on)
+        .filter(Q(plant=plant) | Q(plant__isnull=True))
+        .order_by("plant_id", "-effective_from")  # NULL plant sorts apart from the plant's
+        .values_list("plant_id", "price")
+    )
+    own = [price for plant_id, price in rows if plant is not None and plant_id == plant.pk]
+    if own:
+        return own[0]
+    company = [price for plant_id, price in rows if plant_id is None]
+    return company[0] if company else None
+
+
+def delivery_values(
+    *, project: Project, date: dt.date, product: str, quantity, unit_price,
+    unit: str = "m3", plant: Plant | None = None,
+) -> dict:  # fmt: skip
+    """Validated field values of a delivery (shared by the API, the UI and the importer)."""
+    plant = plant or project.plant
+    if plant is None:
+        raise ValidationError({"plant": _("The project has no plant; name the plant.")})
+    product = " ".join(str(product).split())
+    if not product:
+        raise ValidationError({"product": _("A product is required.")})
+    quantity = money(quantity, "quantity", places=3)
+    unit_price = money(unit_price, "unit_price", positive=False)
+    return {
+        "project": project,
+        "date": date,
+        "plant": plant,
+        "product": product,
+        "quantity": quantity,
+        "unit": (unit or "m3").strip(),
+        "unit_price": unit_price,
+        "amount": to_cents(quantity * unit_price),
+    }
+
+
+@transaction.atomic
+def delivery_post(*, actor: User | None, ticket: str, **fields) -> tuple[Delivery, bool]:
+    """Record a delivery. Below the floor price it is recorded and waits for a manager's
+    approval (DOMAIN §5), unless the manager posting it gives the reason right away."""
+    _require_role(actor, POSTERS[Delivery], _("You may not post deliveries."))
+    approval_reason = (fields.pop("approval_reason", "") or "").strip()
+    values = delivery_values(**fields)
+    _require_visible(actor, values["project"])
+    floor = floor_price_for(values["product"], values["plant"], values["date"])
+    if floor is not None and values["unit_price"] < floor:
+        values["floor_price"] = floor
+    delivery, created = _post_once(Delivery, "ticket", ticket, values, actor)
+    if created and delivery.below_floor and approval_reason:
+        delivery_approve_price(actor=actor, delivery=delivery, reason=approval_reason)
+    return delivery, created
+
+
+@transaction.atomic
+def delivery_approve_price(*, actor: User, delivery: Delivery, reason: str) -> PriceApproval:
+    """A manager accepts a price below the floor, with the reason on record."""
+    _require_role(
+        actor,
+        (Role.MANAGER, Role.ADMIN),
+        _("Only a sales manager may approve a price below floor."),
+    )
+    if not delivery.below_floor:
+        raise ValidationError(_("This delivery is not below its floor price."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("An approval needs a reason.")})
+    if PriceApproval.objects.filter(delivery=delivery).exists():
+        raise ValidationError(_("This delivery's price is already approved."))
+    approval = PriceApproval.objects.create(
+        delivery=delivery, approved_by=actor, reason=reason.strip()
+    )
+    audit_record(actor=actor, action="approve_price", obj=delivery, reason=reason,
+                 changes={"unit_price": [str(delivery.floor_price), str(delivery.unit_price)]})  # fmt: skip
+    return approval
+
+
+@transaction.atomic
+def floor_price_set(
+    *, actor: User | None, product: str, price, effective_from: dt.date, plant: Plant | None = None
+) -> FloorPrice:
+    _require_role(
+        actor, (Role.MANAGER, Role.ADMIN), _("Only a sales manager may set floor prices.")
+    )
+    product = " ".join(str(product).split())
+    if not product:
+        raise ValidationError({"product": _("A product is required.")})
+    price = money(price, "price", positive=False)
+    row, _created = FloorPrice.objects.update_or_create(
+        product=product, plant=plant, effective_from=effective_from,
+        defaults={"price": price, "set_by": actor},
+    )  # fmt: skip
+    audit_record(actor=actor, action="floor_price", obj=row,
+                 changes={"price": [None, str(price)], "effective_from": [None, str(effective_from)]})  # fmt: skip
+    return row
+
+
+# Invoices, payments, expenses --------------------------------------------------------
+
+
+def invoice_values(
+    *, project: Project, date: dt.date, amount, due_date: dt.date | None = None
+) -> dict:
+    """Validated values of an invoice; the due date defaults to date + the project's terms."""
+    amount = money(amount, "amount")
+    due_date = due_date or date + dt.timedelta(days=project.payment_terms_days)
+    if due_date < date:
+        raise ValidationError({"due_date": _("The due date cannot be before the invoice date.")})
+    return {"project": project, "date": date, "due_date": due_date, "amount": amount}
+
+
+@transaction.atomic
+def invoice_post(*, actor: User | None, number: str, **fields) -> tuple[Invoice, bool]:
+    _require_role(actor, POSTERS[Invoice], _("You may not post invoices."))
+    values = invoice_values(**fields)
+    _require_visible(actor, values["project"])
+    return _post_once(Invoice, "number", number, values, actor)
+
+
+def payment_values(
+    *, project: Project, date: dt.date, amount, method: str = PaymentMethod.BANK
+) -> dict:
+    amount = money(amount, "amount")
+    if method not in PaymentMethod.values:
+        raise ValidationError(
+            {"method": _("Unknown payment method %(method)s.") % {"method": method}}
+        )
+    return {"project": project, "date": date, "amount": amount, "method": method}
+
+
+@transaction.atomic
+def payment_post(*, actor: User | None, reference: str, **fields) -> tuple[Payment, bool]:
+    """Record a payment. Asset offsets come through `offset_accept`, at the appraised value."""
+    _require_role(actor, POSTERS[Payment], _("You may not post payments."))
+    values = payment_values(**fields)
+    _require_visible(actor, values["project"])
+    return _post_once(Payment, "reference", reference, values, actor)
+
+
+def expense_values(
+    *, salesperson: User, date: dt.date, amount, project: Project | None = None, category: str = ""
+) -> dict:
+    amount = money(amount, "amount")
+    return {
+        "salesperson": salesperson, "project": project, "date": date, "amount": amount,
+        "category": (category or "").strip(),
+    }  # fmt: skip
+
+
+@transaction.atomic
+def expense_post(*, actor: User | None, reference: str, **fields) -> tuple[Expense, bool]:
+    _require_role(actor, POSTERS[Expense], _("You may not post expenses."))
+    return _post_once(Expense, "reference", reference, expense_values(**fields), actor)
+
+
+# Reversals ---------------------------------------------------------------------------
+
+_REVERSAL = {Delivery: DeliveryReversal, Invoice: InvoiceReversal, Payment: PaymentReversal}
+
+
+@transaction.atomic
+def record_reverse(*, actor: User | None, record, date: dt.date, reason: str):
+    """Cancel a posted delivery, invoice or payment from `date` on, with a reason.
+
+    The record itself is untouched: reports as of an earlier date still see it.
+    """
+    _require_role(actor, REVERSERS, _("Only finance may reverse a posted record."))
+    reversal_model = _REVERSAL[type(record)]
+    if not reason.strip():
+        raise ValidationError({"reason": _("A reversal needs a reason.")})
+    if date < record.date:
+        raise ValidationError({"date": _("A reversal cannot be dated before the record.")})
+    field = type(record).__name__.lower()
+    if reversal_model.objects.filter(**{field: record}).exists():
+        raise ValidationError(_("%(record)s is already reversed.") % {"record": record})
+    if isinstance(record, Payment) and hasattr(record, "asset_offset"):
+        raise ValidationError(_("An asset-offset payment is reversed by rejecting the offset."))
+    reversal = reversal_model.objects.create(
+        **{field: record}, date=date, reason=reason.strip(), reversed_by=actor
+    )
+    audit_record(actor=actor, action="reverse", obj=record, reason=reason,
+                 changes={"reversed_on": [None, date.isoformat()]})  # fmt: skip
+    return reversal
+
+
+# Asset offsets (以物抵债) -------------------------------------------------------------
+
+
+def _offset_step(offset: AssetOffset, step: str, actor: User, value=None, note: str = "") -> None:
+    AssetOffsetStep.objects.create(offset=offset, step=step, actor=actor, value=value, note=note)
+    audit_record(actor=actor, action=f"offset_{step}", obj=offset.project, reason=note,
+                 changes={"asset_offset": [None, f"#{offset.pk} {step} {value or ''}".strip()]})  # fmt: skip
+
+
+@transaction.atomic
+def offset_apply(*, actor: User, project: Project, items: str, claimed_value) -> AssetOffset:
+    """Sales applies to settle debt with goods or assets."""
+    _require_role(
+        actor,
+        (Role.SALES, Role.MANAGER, Role.ADMIN),
+        _("Only sales may apply for an asset offset."),
+    )
+    _require_visible(actor, project)
+    if not items.strip():
+        raise ValidationError({"items": _("Describe the goods or assets offered.")})
+    claimed = money(claimed_value, "claimed_value")
+    offset = AssetOffset.objects.create(project=project, items=items.strip(), claimed_value=claimed)
+    _offset_step(offset, OffsetStep.APPLY, actor, claimed, items.strip())
+    return offset
+
+
+def _locked_offset(offset: AssetOffset) -> AssetOffset:
+    # Lock the row so two people acting on one offset cannot both move it.
+    return AssetOffset.objects.select_for_update().select_related("project").get(pk=offset.pk)
+
+
+@transaction.atomic
+def offset_appraise(
+    *, actor: User, offset: AssetOffset, appraised_value, note: str = ""
+) -> AssetOffset:
+    """Finance sets the value the goods are worth to us."""
+    _require_role(
+        actor, (Role.FINANCE, Role.ADMIN), _("Only finance may appraise an asset offset.")
+    )
+    offset = _locked_offset(offset)
+    if offset.status != OffsetStatus.APPLIED:
+        raise ValidationError(_("This offset is not waiting for an appraisal."))
+    offset.appraised_value = money(appraised_value, "appraised_value")
+    offset.status = OffsetStatus.APPRAISED
+    offset.save(update_fields=["appraised_value", "status", "updated_at"])
+    _offset_step(offset, OffsetStep.APPRAISE, actor, offset.appraised_value, note)
+    return offset
+
+
+@transaction.atomic
+def offset_accept(*, actor: User, offset: AssetOffset, date: dt.date, note: str = "") -> Payment:
+    """Supply takes delivery of the goods; a payment of method "offset" at the appraised
+    value is posted on `date`."""
+    _require_role(actor, (Role.SUPPLY, Role.ADMIN), _("Only supply may accept offset goods."))
+    offset = _locked_offset(offset)
+    if offset.status != OffsetStatus.APPRAISED:
+        raise ValidationError(_("This offset has not been appraised."))
+    payment, _created = _post_once(
+        Payment, "reference", f"OFFSET-{offset.pk}",
+        {"project": offset.project, "date": date, "amount": offset.appraised_value,
+         "method": PaymentMethod.OFFSET},
+        actor,
+    )  # fmt: skip
+    offset.payment = payment
+    offset.status = OffsetStatus.POSTED
+    offset.save(update_fields=["payment", "status", "updated_at"])
+    _offset_step(offset, OffsetStep.ACCEPT, actor, offset.appraised_value, note)
+    return payment
+
+
+@transaction.atomic
+def offset_reject(*, actor: User, offset: AssetOffset, reason: str) -> AssetOffset:
+    """Finance rejects before appraisal, supply before acceptance; either with a reason."""
+    offset = _locked_offset(offset)
+    step_roles = {OffsetStatus.APPLIED: Role.FINANCE, OffsetStatus.APPRAISED: Role.SUPPLY}
+    if offset.status not in step_roles:
+        raise ValidationError(_("This offset is already closed."))
+    _require_role(
+        actor, (step_roles[offset.status], Role.ADMIN), _("It is not your step to reject.")
+    )
+    if not reason.strip():
+        raise ValidationError({"reason": _("A rejection needs a reason.")})
+    offset.status = OffsetStatus.REJECTED
+    offset.save(update_fields=["status", "updated_at"])
+    _offset_step(offset, OffsetStep.REJECT, actor, None, reason.strip())
+    return offset
