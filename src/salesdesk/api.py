@@ -8,6 +8,7 @@ from salesdesk.core.api import router as core_router
 from salesdesk.core.api_auth import API_AUTH
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.api import router as customers_router
+from salesdesk.ledger.api import router as ledger_router
 from salesdesk.lib.errors import Conflict
 
 api = NinjaAPI(
@@ -60,3 +61,4 @@ def on_conflict(request, exc):
 
 api.add_router("/", core_router)
 api.add_router("/", customers_router)
+api.add_router("/", ledger_router)

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "salesdesk.core",
     "salesdesk.customers",
     "salesdesk.ledger",
+    "salesdesk.imports",
     "salesdesk.demo",
 ]
 

@@ -38,6 +38,8 @@ urlpatterns = [
     path("projects/", customer_views.project_list, name="project_list"),
     path("projects/<str:code>/", customer_views.project_detail, name="project_detail"),
     path("projects/<str:code>/edit/", customer_views.project_edit, name="project_edit"),
+    path("", include("salesdesk.ledger.urls")),
+    path("", include("salesdesk.imports.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

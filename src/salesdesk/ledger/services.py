@@ -11,7 +11,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from salesdesk.core.choices import Role
@@ -126,19 +125,28 @@ def _describe(values: Mapping) -> dict:
 # Deliveries --------------------------------------------------------------------------
 
 
+class FloorPriceBook:
+    """Floor prices in memory, for pricing many deliveries with one query."""
+
+    def __init__(self, products: set[str] | None = None):
+        rows = FloorPrice.objects.order_by("-effective_from")
+        if products is not None:
+            rows = rows.filter(product__in=products)
+        self._rows: dict[tuple[str, int | None], list[tuple[dt.date, Decimal]]] = {}
+        for row in rows.values_list("product", "plant_id", "effective_from", "price"):
+            self._rows.setdefault((row[0], row[1]), []).append((row[2], row[3]))
+
+    def price(self, product: str, plant: Plant | None, on: dt.date) -> Decimal | None:
+        """The floor in force on `on`: the plant's own if it has one, else company-wide."""
+        for plant_id in ((plant.pk,) if plant is not None else ()) + (None,):
+            for effective_from, price in self._rows.get((product, plant_id), ()):
+                if effective_from <= on:
+                    return price
+        return None
+
+
 def floor_price_for(product: str, plant: Plant | None, on: dt.date) -> Decimal | None:
-    """The floor price in force on `on`: the plant's own if it has one, else company-wide."""
-    rows = (
-        FloorPrice.objects.filter(product=product, effective_from__lte=on)
-        .filter(Q(plant=plant) | Q(plant__isnull=True))
-        .order_by("plant_id", "-effective_from")  # NULL plant sorts apart from the plant's
-        .values_list("plant_id", "price")
-    )
-    own = [price for plant_id, price in rows if plant is not None and plant_id == plant.pk]
-    if own:
-        return own[0]
-    company = [price for plant_id, price in rows if plant_id is None]
-    return company[0] if company else None
+    return FloorPriceBook({product}).price(product, plant, on)
 
 
 def delivery_values(
@@ -399,3 +407,35 @@ def offset_reject(*, actor: User, offset: AssetOffset, reason: str) -> AssetOffs
     offset.save(update_fields=["status", "updated_at"])
     _offset_step(offset, OffsetStep.REJECT, actor, None, reason.strip())
     return offset
+
+
+# Batches (the workbook importer) -----------------------------------------------------
+
+
+@transaction.atomic
+def records_post_batch(
+    *, model, key_field: str, rows: list[tuple[str, dict]], actor: User | None
+) -> tuple[int, int, dict[str, list[str]]]:
+    """Post many records of one kind, with the same rules as one at a time.
+
+    `rows` holds (key, validated values) pairs, the values built by the `*_values`
+    functions above. Keys already stored with the same content are skipped; with different
+    content they are returned as conflicts {key: [differing fields]} and nothing of the
+    batch is written. Returns (created, skipped, conflicts). Two queries per batch.
+    """
+    keys = [key for key, _values in rows]
+    existing = model.objects.in_bulk(keys, field_name=key_field)
+    conflicts, new, skipped = {}, [], 0
+    for key, values in rows:
+        if key in existing:
+            differences = differing_fields(existing[key], values)
+            if differences:
+                conflicts[key] = differences
+            else:
+                skipped += 1
+        else:
+            new.append(model(**{key_field: key}, **values, posted_by=actor))
+    if conflicts:
+        return 0, skipped, conflicts
+    model.objects.bulk_create(new, batch_size=2000)
+    return len(new), skipped, {}
