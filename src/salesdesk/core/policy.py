@@ -204,7 +204,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("commission.legal_penalty_points", Kind.DECIMAL, "3", _("Penalty points on cash from projects in legal recovery"), minimum=D(0), maximum=D(5)),
     Setting("commission.old_debt_bands", Kind.BANDS, "365:1.0, 181:0.5", _("Old-debt bonus points (days overdue more than: points)"), **_NONNEG),
     Setting("commission.holdback_pct", Kind.DECIMAL, "30", _("Commission held back until 100% collected (%)"), **_PCT),
-    Setting("advances.cap_pct", Kind.DECIMAL, "1", _("Expense advances cap (% of billed × collection ratio)"), **_PCT),
+    Setting("advances.cap_pct", Kind.DECIMAL, "1", _("Expense advances cap (percent of billed amount × collection ratio)"), **_PCT),
     # Balanced scorecard (DOMAIN §8)
     Setting("scorecard.weight_volume", Kind.DECIMAL, "1", _("Scorecard weight: volume"), **_NONNEG),
     Setting("scorecard.weight_collection", Kind.DECIMAL, "1", _("Scorecard weight: collection completion"), **_NONNEG),
