@@ -24,7 +24,9 @@ def people(db):
         manager2=manager2,
         sales1=UserFactory(username="sales1", name="Sales One", roles=["sales"], manager=manager1),
         sales2=UserFactory(username="sales2", name="Sales Two", roles=["sales"], manager=manager1),
-        sales3=UserFactory(username="sales3", name="Sales Three", roles=["sales"], manager=manager2),
+        sales3=UserFactory(
+            username="sales3", name="Sales Three", roles=["sales"], manager=manager2
+        ),
         finance=UserFactory(username="finance", name="Finance", roles=["finance"]),
         marketing=UserFactory(username="marketing", name="Marketing", roles=["marketing"]),
         supply=UserFactory(username="supply", name="Supply", roles=["supply"]),

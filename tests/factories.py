@@ -33,7 +33,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):
-        for role in extracted or ["sales"]:
+        # roles=[] means no role at all (the `nobody` persona); omitted means salesperson.
+        for role in ["sales"] if extracted is None else extracted:
             UserRole.objects.get_or_create(user=self, role=role)
         self.__dict__.pop("roles", None)
 

@@ -11,6 +11,8 @@ def navigation(request):
         ("home", _("Today"), reverse("home")),
         ("customers", _("Customers"), reverse("customer_list")),
         ("projects", _("Projects"), reverse("project_list")),
+        ("aging", _("Aging"), reverse("aging")),
+        ("floor", _("Floor prices"), reverse("floor_prices")),
     ]
     if user.is_admin:
         items.append(("policy", _("Policy"), reverse("policy")))

@@ -222,9 +222,10 @@ def policy_update(
     changes = {}
     for key, value in parsed.items():
         spec = REGISTRY[key]
-        old, new = current.text(key), spec.format(value)
-        if old != new:
-            changes[key] = (old, new)
+        # Compare values, not texts: "60.0" for a policy of 60 (a TOML float, a retyped
+        # form field) is no change and must not add a row and an audit entry.
+        if current[key] != value:
+            changes[key] = (current.text(key), spec.format(value))
     for key, (_old, new) in changes.items():
         PolicyValue.objects.update_or_create(
             key=key,

@@ -102,14 +102,37 @@ def customer_detail(request, code: str):
     return selectors.customer_get(request.user, code)
 
 
-def _customer_values(payload, request) -> dict:
-    values = payload.dict(exclude_unset=True)
-    values.pop("code", None)
-    if "owner" in values:
-        values["owner"] = _user(values["owner"], "owner") or request.user
-    for field in ("source", "credit_rating"):
+# In a PATCH, null clears a field that may be blank and is refused for one that may not:
+# stored as is it would fail in the database, become the text "None", or (for the owner)
+# silently hand the customer to the caller.
+CUSTOMER_NOT_NULL = ("name", "status", "owner")
+CUSTOMER_BLANKABLE = ("credit_code", "industry", "region", "address", "source", "credit_rating")
+PROJECT_NOT_NULL = ("name", "owner", "payment_terms_days", "status")
+PROJECT_BLANKABLE = ("contract_no",)
+
+
+def _refuse_nulls(values: dict, fields: tuple[str, ...]) -> None:
+    nulls = {
+        field: "may not be null" for field in fields if field in values and values[field] is None
+    }
+    if nulls:
+        raise ValidationError(nulls)
+
+
+def _blank_nulls(values: dict, fields: tuple[str, ...]) -> None:
+    for field in fields:
         if field in values and values[field] is None:
             values[field] = ""
+
+
+def _customer_values(payload, request, *, patch: bool = False) -> dict:
+    values = payload.dict(exclude_unset=True)
+    values.pop("code", None)
+    if patch:
+        _refuse_nulls(values, CUSTOMER_NOT_NULL)
+    if "owner" in values:
+        values["owner"] = _user(values["owner"], "owner") or request.user
+    _blank_nulls(values, CUSTOMER_BLANKABLE)
     return values
 
 
@@ -135,7 +158,7 @@ def customer_create(request, payload: CustomerIn):
 def customer_patch(request, code: str, payload: CustomerPatch):
     customer = selectors.customer_get(request.user, code)
     services.customer_update(
-        actor=request.user, customer=customer, **_customer_values(payload, request)
+        actor=request.user, customer=customer, **_customer_values(payload, request, patch=True)
     )
     return selectors.customer_get(request.user, code)
 
@@ -178,10 +201,15 @@ def project_detail(request, code: str):
     return selectors.project_get(request.user, code)
 
 
-def _project_values(payload) -> dict:
+def _project_values(payload, *, patch: bool = False) -> dict:
     values = payload.dict(exclude_unset=True)
     for field in ("code", "customer"):
         values.pop(field, None)
+    if patch:
+        _refuse_nulls(values, PROJECT_NOT_NULL)
+    elif values.get("payment_terms_days", 0) is None:
+        values.pop("payment_terms_days")  # null on create: the tier policy's terms
+    _blank_nulls(values, PROJECT_BLANKABLE)
     if "owner" in values:
         values["owner"] = _user(values["owner"], "owner")
         if values["owner"] is None:
@@ -218,7 +246,9 @@ def project_create(request, payload: ProjectIn):
 @router.patch("/projects/{code}", response=ProjectOut)
 def project_patch(request, code: str, payload: ProjectPatch):
     project = selectors.project_get(request.user, code)
-    services.project_update(actor=request.user, project=project, **_project_values(payload))
+    services.project_update(
+        actor=request.user, project=project, **_project_values(payload, patch=True)
+    )
     return get_object_or_404(
         Project.objects.select_related("customer", "owner", "plant"), pk=project.pk
     )

@@ -1,10 +1,17 @@
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.core.access import assignable_owners
 from salesdesk.core.models import Plant, User
 from salesdesk.customers.choices import Tier
 from salesdesk.customers.models import Contact, Customer, Project
+
+
+def _with_current_owner(owners, owner_id):
+    """`owners` plus the record's current owner. `assignable_owners` is a DISTINCT query,
+    which Django refuses to OR with a plain one, so combine by primary key."""
+    return User.objects.filter(Q(pk__in=owners.values("pk")) | Q(pk=owner_id))
 
 
 class OwnerChoiceField(forms.ModelChoiceField):
@@ -33,9 +40,9 @@ class CustomerForm(forms.ModelForm):
         if self.instance.pk:
             # The code is the natural key other systems refer to: fixed once created.
             self.fields["code"].disabled = True
-            self.fields["owner"].queryset = (
-                self.fields["owner"].queryset | User.objects.filter(pk=self.instance.owner_id)
-            ).distinct()
+            self.fields["owner"].queryset = _with_current_owner(
+                self.fields["owner"].queryset, self.instance.owner_id
+            )
             self.fields["owner"].disabled = True
             self.fields["owner"].help_text = _("Use “Reassign” to hand the customer over.")
         elif not self.initial.get("owner"):
@@ -104,7 +111,7 @@ class ProjectForm(forms.ModelForm):
         owners = assignable_owners(actor)
         if self.instance.pk:
             self.fields["code"].disabled = True
-            owners = (owners | User.objects.filter(pk=self.instance.owner_id)).distinct()
+            owners = _with_current_owner(owners, self.instance.owner_id)
         self.fields["owner"].queryset = owners.order_by("username")
 
     def _post_clean(self):

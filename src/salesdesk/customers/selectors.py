@@ -38,6 +38,13 @@ def paginate(queryset: QuerySet, page: int | str | None, page_size: int) -> Page
     return Page(list(page_obj.object_list), paginator.count, page_obj.number, page_size)
 
 
+def _ties_by_code(queryset: QuerySet) -> QuerySet:
+    """Break ties of a sort on a non-unique column (status, owner, ...) by code. Without
+    it PostgreSQL may order the ties differently in each page's LIMIT/OFFSET query, so
+    paging lists some records twice and others never."""
+    return queryset.order_by(*queryset.query.order_by, "code")
+
+
 def customer_queryset(user: User) -> QuerySet[Customer]:
     return Customer.objects.visible_to(user)
 
@@ -48,8 +55,8 @@ def customer_list(user: User, params) -> tuple[CustomerFilter, QuerySet[Customer
     filterset = CustomerFilter(params, queryset=base)
     queryset = filterset.qs if filterset.is_valid() else base.none()
     if not params.get("sort"):
-        queryset = queryset.order_by("name", "code")
-    return filterset, queryset
+        return filterset, queryset.order_by("name", "code")
+    return filterset, _ties_by_code(queryset)
 
 
 def customer_get(user: User, code: str) -> Customer:
@@ -97,8 +104,8 @@ def project_list(user: User, params) -> tuple[ProjectFilter, QuerySet[Project]]:
     filterset = ProjectFilter(params, queryset=base)
     queryset = filterset.qs if filterset.is_valid() else base.none()
     if not params.get("sort"):
-        queryset = queryset.order_by("code")
-    return filterset, queryset
+        return filterset, queryset.order_by("code")
+    return filterset, _ties_by_code(queryset)
 
 
 def project_get(user: User, code: str) -> Project:

@@ -16,6 +16,7 @@ from salesdesk.core.services import PermissionDenied
 from salesdesk.customers import selectors, services
 from salesdesk.customers.forms import ContactForm, CustomerForm, ProjectForm, ReassignForm, TierForm
 from salesdesk.customers.models import Contact
+from salesdesk.ledger.views import project_ledger_context
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -271,6 +272,7 @@ def project_detail(request, code):
         "customer_visible": customer_visible,
         "audit": selectors.project_audit(project),
         "can_edit": can_edit_archive(request.user),
+        **project_ledger_context(request, project),
     }
     return render(request, "customers/project_detail.html", context)
 

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -45,7 +46,10 @@ def _project_filter(projects: QuerySet | None, column: str, prefix: str) -> tupl
     """
     if projects is None:
         return "", {}
-    sql, params = projects.values("pk").query.sql_with_params()
+    try:
+        sql, params = projects.values("pk").query.sql_with_params()
+    except EmptyResultSet:  # a queryset that matches nothing by construction
+        return " AND 1 = 0", {}
     names = [f"{prefix}{n}" for n in range(len(params))]
     pieces = sql.split("%s")
     sql = pieces[0] + "".join(

@@ -29,7 +29,10 @@ def validate(text: str) -> str:
     try:
         return uscc.validate(code)
     except ValidationError as exc:
-        if code[-1] != uscc.calc_check_digit(code[:17]) and code[:8].isdigit():
+        # calc_check_digit raises ValueError on a character outside the alphabet (I, O, S,
+        # V, Z), so only compute it for a body made of allowed characters.
+        body_ok = code[:8].isdigit() and all(ch in ALPHABET for ch in code[:17])
+        if body_ok and code[-1] != uscc.calc_check_digit(code[:17]):
             raise InvalidCreditCode("check character does not match") from exc
         raise InvalidCreditCode("contains characters a credit code cannot have") from exc
 

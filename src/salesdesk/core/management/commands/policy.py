@@ -6,7 +6,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from salesdesk.core.models import User
 from salesdesk.core.policy import PolicyError, policy_as_of
-from salesdesk.core.services import policy_from_toml, policy_to_toml, policy_update
+from salesdesk.core.services import (
+    PermissionDenied,
+    policy_from_toml,
+    policy_to_toml,
+    policy_update,
+)
 
 
 class Command(BaseCommand):
@@ -83,7 +88,7 @@ class Command(BaseCommand):
                 )
                 if dry_run:
                     transaction.set_rollback(True)
-        except PolicyError as exc:
+        except (PolicyError, PermissionDenied) as exc:
             raise CommandError(f"{file}: {exc}") from exc
         if not changes:
             self.stdout.write("no changes: the file matches the policy in force")

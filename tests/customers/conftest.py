@@ -1,0 +1,53 @@
+"""The customer archive most tests start from: one customer (and project) per owner."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+
+from tests.factories import CustomerFactory, PlantFactory, ProjectFactory
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The personas' passwords are hashed with Argon2 on every test, which costs seconds
+    per test; these tests are not about hashing. tests/core/test_auth.py restores Argon2."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def page_for(db):
+    """page_for(user): a signed-in browser session that asks for English pages."""
+
+    def make(user):
+        client = Client(headers={"Accept-Language": "en"})
+        client.cookies["django_language"] = "en"
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def archive(people):
+    """Customers c1 (sales1), c2 (sales2), c3 (sales3), cm1 (manager1), cm2 (manager2),
+    each with one project owned by the customer's owner (p1, p2, p3, pm1, pm2)."""
+    plant = PlantFactory(code="PL01", name="一号站")
+    owners = {
+        "c1": people.sales1,
+        "c2": people.sales2,
+        "c3": people.sales3,
+        "cm1": people.manager1,
+        "cm2": people.manager2,
+    }
+    records = {}
+    for key, owner in owners.items():
+        customer = CustomerFactory(
+            code=key.upper(), name=f"{key.upper()} 测试客户有限公司", owner=owner
+        )
+        records[key] = customer
+        project_key = "p" + key[1:]
+        records[project_key] = ProjectFactory(
+            code=project_key.upper(), customer=customer, plant=plant, name=f"{key} 工程"
+        )
+    return SimpleNamespace(plant=plant, **records)
