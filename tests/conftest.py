@@ -13,6 +13,13 @@ from salesdesk.core.services import token_create
 from tests.factories import UserFactory
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hashing the personas' passwords with Argon2 costs seconds per test, and few tests
+    are about hashing; tests/core/test_auth.py puts Argon2 back where it is under test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def people(db):
     admin = UserFactory(username="admin", name="Admin", roles=["admin"])
@@ -41,6 +48,19 @@ def client_for(db):
 
     def make(user):
         client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def page_for(db):
+    """page_for(user): a signed-in browser session that asks for English pages."""
+
+    def make(user):
+        client = Client(headers={"Accept-Language": "en"})
+        client.cookies["django_language"] = "en"
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         return client
 

@@ -26,7 +26,9 @@ def invoice(project, number, date, amount, due=None):
 
 
 def pay(project, reference, date, amount):
-    return services.payment_post(actor=None, reference=reference, project=project, date=date, amount=amount)[0]
+    return services.payment_post(
+        actor=None, reference=reference, project=project, date=date, amount=amount
+    )[0]
 
 
 def test_it_settles_the_oldest_due_date_first(project):
@@ -99,7 +101,9 @@ def test_it_puts_each_day_count_in_the_right_bucket(project):
 def test_it_treats_a_reversed_payment_as_absent_from_its_reversal_date(project):
     invoice(project, "I1", D(2026, 1, 1), "100.00")
     payment = pay(project, "P1", D(2026, 1, 10), "100.00")
-    services.record_reverse(actor=None, record=payment, date=D(2026, 1, 20), reason="bill dishonoured")
+    services.record_reverse(
+        actor=None, record=payment, date=D(2026, 1, 20), reason="bill dishonoured"
+    )
     assert project_balances(D(2026, 1, 15))[project.pk].outstanding == M("0.00")
     assert project_balances(D(2026, 1, 20))[project.pk].outstanding == M("100.00")
 

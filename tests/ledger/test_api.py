@@ -57,11 +57,6 @@ def post_delivery(project, ticket, date, unit_price="400.00", quantity="10"):
     )[0]
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def ledger(people):
     return make_ledger(people)

@@ -17,11 +17,6 @@ BUCKETS = ["not_due", "1-30", "31-60", "61-90", "91-180", "181-365", "365+"]
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def ledger(people):
     return make_ledger(people)

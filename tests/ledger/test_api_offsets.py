@@ -13,11 +13,6 @@ from tests.ledger.test_api import make_ledger, post, post_invoice
 D = dt.date
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def ledger(people):
     return make_ledger(people)

@@ -24,11 +24,6 @@ D = dt.date
 M = Decimal
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def page_for(db):
     """page_for(user): a signed-in session that asks for English pages."""

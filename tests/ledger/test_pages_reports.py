@@ -21,11 +21,6 @@ M = Decimal
 AS_OF = "2026-03-31"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def page_for(db):
     def make(user):

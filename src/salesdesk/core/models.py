@@ -154,7 +154,8 @@ class PolicyValue(models.Model):
     """One policy value, effective from a date until the next value of the same key.
 
     The value is stored as text in the form the registry (core/policy.py) parses, so a
-    decimal keeps its exact digits. Rows are never edited: a change adds a row.
+    decimal keeps its exact digits. A change adds a row effective from its date; a second
+    change for the same date replaces that date's value. Both are in the audit log.
     """
 
     key = models.CharField(_("key"), max_length=80)

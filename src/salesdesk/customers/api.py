@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from salesdesk.core.models import Plant, User
 from salesdesk.core.services import diff
@@ -149,9 +149,9 @@ def customer_create(request, payload: CustomerIn):
         cleaned = services.customer_clean_values(values, instance=existing)
         visible = selectors.customer_queryset(request.user).filter(pk=existing.pk).exists()
         if visible and not diff(existing, cleaned):
-            return 200, existing
+            return Status(200, existing)
         raise Conflict(f"customer {payload.code} exists with different content")
-    return 201, services.customer_create(actor=request.user, code=payload.code, **values)
+    return Status(201, services.customer_create(actor=request.user, code=payload.code, **values))
 
 
 @router.patch("/customers/{code}", response=CustomerOut)
@@ -184,7 +184,7 @@ def contact_upsert(request, code: str, payload: ContactIn):
         customer=customer, name=" ".join(payload.name.split())
     ).exists()
     contact, _changed = services.contact_upsert(actor=request.user, customer=customer, **values)
-    return (200 if existed else 201), contact
+    return Status(200 if existed else 201, contact)
 
 
 # Projects ----------------------------------------------------------------------------
@@ -235,12 +235,12 @@ def project_create(request, payload: ProjectIn):
     if existing is not None:
         visible = selectors.project_queryset(request.user).filter(pk=existing.pk).exists()
         if visible and existing.customer_id == customer.pk and not diff(existing, values):
-            return 200, existing
+            return Status(200, existing)
         raise Conflict(f"project {payload.code} exists with different content")
     project = services.project_create(
         actor=request.user, customer=customer, code=payload.code, **values
     )
-    return 201, project
+    return Status(201, project)
 
 
 @router.patch("/projects/{code}", response=ProjectOut)

@@ -25,6 +25,8 @@ class CustomerForm(forms.ModelForm):
         help_text=_("Leave blank to number the customer automatically."),
     )  # fmt: skip
     owner = OwnerChoiceField(label=_("Owner"), queryset=User.objects.none())
+    # Longer than 18: people paste codes with spaces or dashes, which the service removes.
+    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=30, required=False)
 
     class Meta:
         model = Customer

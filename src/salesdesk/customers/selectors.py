@@ -83,8 +83,10 @@ def customer_projects(user: User, customer: Customer) -> list[Project]:
     )
 
 
-def customer_audit(customer: Customer, limit: int = 50) -> list[AuditEntry]:
-    project_ids = [str(pk) for pk in customer.projects.values_list("pk", flat=True)]
+def customer_audit(user: User, customer: Customer, limit: int = 50) -> list[AuditEntry]:
+    """The customer's audit trail, with the changes of those of its projects `user` sees."""
+    visible_projects = project_queryset(user).filter(customer=customer)
+    project_ids = [str(pk) for pk in visible_projects.values_list("pk", flat=True)]
     return list(
         AuditEntry.objects.filter(
             Q(object_type="customers.customer", object_id=str(customer.pk))

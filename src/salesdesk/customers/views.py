@@ -86,7 +86,7 @@ def customer_detail(request, code):
             "from_owner", "to_owner", "changed_by"
         )[:20],
         "tier_changes": customer.tier_changes.select_related("changed_by")[:20],
-        "audit": selectors.customer_audit(customer),
+        "audit": selectors.customer_audit(request.user, customer),
         "tier_policy": {
             "discount_pct": policy[f"tier.{tier}.discount_pct"],
             "credit_limit": policy[f"tier.{tier}.credit_limit"],

@@ -8,12 +8,12 @@ may not see is 404; a project, plant or user named in a request body that does n
 """
 
 import datetime as dt
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from salesdesk.core.choices import Role
 from salesdesk.core.models import Plant, User
@@ -54,7 +54,6 @@ from salesdesk.ledger.schemas import (
     RejectIn,
     ReversalIn,
 )
-from salesdesk.lib.money import to_cents
 
 router = Router(tags=["ledger"])
 
@@ -66,8 +65,6 @@ RATIO = Decimal("0.0001")
 # The columns are DecimalField(max_digits=18), but SQLite stores decimals as floating
 # point, exact to 15 significant digits only: beyond that a value would come back changed
 # (or fail to load). So money stays below 10^13 (13 + 2 digits), quantities below 10^12.
-MONEY_LIMIT = Decimal(10) ** 13
-QUANTITY_LIMIT = Decimal(10) ** 12
 
 
 # Helpers -----------------------------------------------------------------------------
@@ -78,31 +75,6 @@ def _require(user: User, roles, message: str) -> None:
     so a caller who may not post learns that and nothing about the records named."""
     if not (user.is_superuser or user.has_role(*roles)):
         raise PermissionDenied(message)
-
-
-def _number(value) -> Decimal | None:
-    try:
-        number = Decimal(str(value).strip().replace(",", ""))
-    except (InvalidOperation, ValueError):
-        return None  # the service says what is wrong with it
-    return number if number.is_finite() else None
-
-
-def _within(value, field: str, limit: Decimal = MONEY_LIMIT):
-    number = _number(value)
-    if number is not None and abs(number) >= limit:
-        raise ValidationError({field: _("%(value)s is too large.") % {"value": value}})
-    return value
-
-
-def _delivery_within(quantity, unit_price) -> None:
-    _within(quantity, "quantity", QUANTITY_LIMIT)
-    _within(unit_price, "unit_price")
-    quantity, unit_price = _number(quantity), _number(unit_price)
-    if quantity is None or unit_price is None:
-        return
-    if abs(to_cents(quantity * unit_price)) >= MONEY_LIMIT:
-        raise ValidationError({"unit_price": _("Quantity × unit price is too large.")})
 
 
 def _project_ref(user: User, code: str | None, field: str = "project") -> Project | None:
@@ -182,7 +154,7 @@ def _reverse(request, model, key_field: str, key: str, payload: ReversalIn):
     services.record_reverse(
         actor=request.user, record=record, date=payload.date, reason=payload.reason
     )
-    return 201, _posted(model, request.user).get(pk=record.pk)
+    return Status(201, _posted(model, request.user).get(pk=record.pk))
 
 
 # Deliveries --------------------------------------------------------------------------
@@ -198,7 +170,6 @@ def _reverse(request, model, key_field: str, key: str, payload: ReversalIn):
 )
 def delivery_post(request, payload: DeliveryIn):
     _require(request.user, services.POSTERS[Delivery], _("You may not post deliveries."))
-    _delivery_within(payload.quantity, payload.unit_price)
     delivery, created = services.delivery_post(
         actor=request.user,
         ticket=payload.ticket,
@@ -211,7 +182,7 @@ def delivery_post(request, payload: DeliveryIn):
         unit_price=payload.unit_price,
         approval_reason=payload.approval_reason,
     )
-    return (201 if created else 200), _posted(Delivery, request.user).get(pk=delivery.pk)
+    return Status(201 if created else 200, _posted(Delivery, request.user).get(pk=delivery.pk))
 
 
 @router.get("/deliveries", response=DeliveryPage, summary="Deliveries the caller may see")
@@ -253,7 +224,7 @@ def delivery_reverse(request, ticket: str, payload: ReversalIn):
 def delivery_price_approve(request, ticket: str, payload: PriceApprovalIn):
     delivery = _posted(Delivery, request.user).get(ticket=ticket)
     services.delivery_approve_price(actor=request.user, delivery=delivery, reason=payload.reason)
-    return 201, _posted(Delivery, request.user).get(pk=delivery.pk)
+    return Status(201, _posted(Delivery, request.user).get(pk=delivery.pk))
 
 
 # Invoices ----------------------------------------------------------------------------
@@ -273,9 +244,9 @@ def invoice_post(request, payload: InvoiceIn):
         project=_project_ref(request.user, payload.project),
         date=payload.date,
         due_date=payload.due_date,
-        amount=_within(payload.amount, "amount"),
+        amount=payload.amount,
     )
-    return (201 if created else 200), _posted(Invoice, request.user).get(pk=invoice.pk)
+    return Status(201 if created else 200, _posted(Invoice, request.user).get(pk=invoice.pk))
 
 
 @router.get("/invoices", response=InvoicePage, summary="Invoices the caller may see")
@@ -317,10 +288,10 @@ def payment_post(request, payload: PaymentIn):
         reference=payload.reference,
         project=_project_ref(request.user, payload.project),
         date=payload.date,
-        amount=_within(payload.amount, "amount"),
+        amount=payload.amount,
         method=payload.method,
     )
-    return (201 if created else 200), _posted(Payment, request.user).get(pk=payment.pk)
+    return Status(201 if created else 200, _posted(Payment, request.user).get(pk=payment.pk))
 
 
 @router.get("/payments", response=PaymentPage, summary="Payments the caller may see")
@@ -359,13 +330,13 @@ def expense_post(request, payload: ExpenseIn):
         salesperson=_user_ref(payload.salesperson, "salesperson"),
         project=_project_ref(request.user, payload.project),
         date=payload.date,
-        amount=_within(payload.amount, "amount"),
+        amount=payload.amount,
         category=payload.category,
     )
     expense = Expense.objects.select_related("salesperson", "project", "posted_by").get(
         pk=expense.pk
     )
-    return (201 if created else 200), expense
+    return Status(201 if created else 200, expense)
 
 
 # Balances and aging ------------------------------------------------------------------
@@ -522,11 +493,11 @@ def floor_price_set(request, payload: FloorPriceIn):
         actor=request.user,
         product=payload.product,
         plant=plant,
-        price=_within(payload.price, "price"),
+        price=payload.price,
         effective_from=payload.effective_from,
     )
-    return (200 if existed else 201), FloorPrice.objects.select_related("plant", "set_by").get(
-        pk=row.pk
+    return Status(
+        200 if existed else 201, FloorPrice.objects.select_related("plant", "set_by").get(pk=row.pk)
     )
 
 
@@ -563,9 +534,9 @@ def offset_apply(request, code: str, payload: AssetOffsetIn):
         actor=request.user,
         project=project,
         items=payload.items,
-        claimed_value=_within(payload.claimed_value, "claimed_value"),
+        claimed_value=payload.claimed_value,
     )
-    return 201, _offsets(request.user).get(pk=offset.pk)
+    return Status(201, _offsets(request.user).get(pk=offset.pk))
 
 
 @router.get("/asset-offsets/{offset_id}", response=AssetOffsetOut)
@@ -583,7 +554,7 @@ def offset_appraise(request, offset_id: int, payload: AppraiseIn):
     services.offset_appraise(
         actor=request.user,
         offset=offset,
-        appraised_value=_within(payload.appraised_value, "appraised_value"),
+        appraised_value=payload.appraised_value,
         note=payload.note,
     )
     return _offsets(request.user).get(pk=offset_id)

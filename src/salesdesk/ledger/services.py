@@ -41,6 +41,10 @@ POSTERS = {
     Expense: (Role.FINANCE, Role.ADMIN),
 }
 REVERSERS = (Role.FINANCE, Role.ADMIN)
+# SQLite keeps decimals as doubles (15 exact significant digits): amounts stay below
+# 10^13 with their 2 places, quantities below 10^12 with their 3.
+MONEY_LIMIT = Decimal(10) ** 13
+QUANTITY_LIMIT = Decimal(10) ** 12
 
 
 def _require_role(actor: User | None, roles, message: str) -> None:
@@ -53,7 +57,9 @@ def _require_visible(actor: User | None, project: Project) -> None:
         raise Project.DoesNotExist
 
 
-def money(value, field: str, *, places: int = 2, positive: bool = True) -> Decimal:
+def money(
+    value, field: str, *, places: int = 2, positive: bool = True, limit: Decimal = MONEY_LIMIT
+) -> Decimal:
     """A Decimal with at most `places` places, > 0 (or ≥ 0); ValidationError naming `field`."""
     try:
         amount = Decimal(str(value).strip().replace(",", ""))
@@ -68,6 +74,8 @@ def money(value, field: str, *, places: int = 2, positive: bool = True) -> Decim
                 % {"value": value, "places": places}
             }
         )
+    if abs(amount) >= limit:
+        raise ValidationError({field: _("%(value)s is too large.") % {"value": value}})
     if positive and amount <= 0:
         raise ValidationError({field: _("Must be greater than zero.")})
     if not positive and amount < 0:
@@ -160,8 +168,11 @@ def delivery_values(
     product = " ".join(str(product).split())
     if not product:
         raise ValidationError({"product": _("A product is required.")})
-    quantity = money(quantity, "quantity", places=3)
+    quantity = money(quantity, "quantity", places=3, limit=QUANTITY_LIMIT)
     unit_price = money(unit_price, "unit_price", positive=False)
+    amount = to_cents(quantity * unit_price)
+    if amount >= MONEY_LIMIT:
+        raise ValidationError({"unit_price": _("Quantity × unit price is too large.")})
     return {
         "project": project,
         "date": date,
@@ -170,7 +181,7 @@ def delivery_values(
         "quantity": quantity,
         "unit": (unit or "m3").strip(),
         "unit_price": unit_price,
-        "amount": to_cents(quantity * unit_price),
+        "amount": amount,
     }
 
 

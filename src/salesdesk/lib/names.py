@@ -11,7 +11,8 @@ from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
-# Legal-form suffixes, longest first so "有限责任公司" is removed before "公司".
+# Legal-form suffixes, compared after punctuation and spaces are removed; longest first
+# so "有限责任公司" goes before "公司".
 LEGAL_SUFFIXES = (
     "股份有限公司",
     "有限责任公司",
@@ -20,15 +21,10 @@ LEGAL_SUFFIXES = (
     "集团公司",
     "集团",
     "公司",
-    "co., ltd.",
-    "co.,ltd.",
-    "co. ltd.",
-    "co ltd",
-    "company limited",
+    "companylimited",
+    "coltd",
     "limited",
-    "ltd.",
     "ltd",
-    "inc.",
     "inc",
     "group",
 )
@@ -57,16 +53,16 @@ def to_simplified(text: str) -> str:
 
 def fold(name: str) -> str:
     """Canonical key of a company name: comparable across spellings of the same company."""
-    text = to_simplified(to_halfwidth(name)).lower().strip()
-    text = _BRACKETED.sub("", text)
+    text = to_simplified(to_halfwidth(name)).lower()
+    text = _NOT_WORD.sub("", _BRACKETED.sub("", text))
     changed = True
     while changed:
         changed = False
         for suffix in LEGAL_SUFFIXES:
             if text.endswith(suffix) and len(text) > len(suffix):
-                text = text[: -len(suffix)].rstrip(" ,.")
+                text = text[: -len(suffix)]
                 changed = True
-    return _NOT_WORD.sub("", text)
+    return text
 
 
 @lru_cache(maxsize=4096)
