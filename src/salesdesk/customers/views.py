@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from salesdesk.core.access import can_edit_archive, can_reassign_owner
+from salesdesk.core.access import assignable_owners, can_edit_archive, can_reassign_owner
 from salesdesk.core.forms import add_service_errors
 from salesdesk.core.policy import policy_as_of
 from salesdesk.core.services import PermissionDenied
@@ -59,6 +59,8 @@ def _query_without(request, *names) -> str:
 def customer_list(request):
     filterset, queryset = selectors.customer_list(request.user, request.GET)
     page = selectors.paginate(queryset, request.GET.get("page"), _page_size(request))
+    # Offer only the owners whose records the user can see.
+    filterset.form.fields["owner"].queryset = assignable_owners(request.user).order_by("username")
     context = {
         "filter": filterset,
         "page": page,
@@ -249,6 +251,8 @@ def contact_edit(request, code, contact_id=None):
 def project_list(request):
     filterset, queryset = selectors.project_list(request.user, request.GET)
     page = selectors.paginate(queryset, request.GET.get("page"), _page_size(request))
+    # Offer only the owners whose records the user can see.
+    filterset.form.fields["owner"].queryset = assignable_owners(request.user).order_by("username")
     context = {
         "filter": filterset,
         "page": page,
