@@ -14,6 +14,19 @@ from _setup import database_url, django_setup, salesdesk, timed
 TARGET_MS = 100.0
 
 
+def count_queries(connection, fn) -> int:
+    """How many SQL statements `fn` executes."""
+    executed = []
+
+    def record(run, sql, *rest):
+        executed.append(sql)
+        return run(sql, *rest)
+
+    with connection.execute_wrapper(record):
+        fn()
+    return len(executed)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
@@ -63,17 +76,13 @@ def main() -> None:
                     assert response.status_code == 200, response.status_code
 
                 request()  # warm: the token's last-use stamp is written once a minute
-                executed = []
-                with connection.execute_wrapper(
-                    lambda run, sql, *rest: executed.append(sql) or run(sql, *rest)
-                ):
-                    request()
+                executed = count_queries(connection, request)
                 median, _samples = timed(request, args.repeat)
                 worst = max(worst, median)
                 rows = len(client.get(url_with_size).json()["items"]) if "api" in path else "-"
                 print(
                     f"{username:<8} {label:<22} {query[3:]:<7} {page_size:>5} {rows:>5} {median:>10.1f} "
-                    f"{len(executed):>8} {median / TARGET_MS:>16.2f}"
+                    f"{executed:>8} {median / TARGET_MS:>16.2f}"
                 )
     print(f"worst median {worst:.1f} ms; target {TARGET_MS:.0f} ms; ratio {worst / TARGET_MS:.2f}")
 
