@@ -14,6 +14,8 @@ def navigation(request):
         ("aging", _("Aging"), reverse("aging")),
         ("floor", _("Floor prices"), reverse("floor_prices")),
     ]
+    if user.is_admin or user.has_role("finance"):
+        items.append(("import", _("Import"), reverse("import_upload")))
     if user.is_admin:
         items.append(("policy", _("Policy"), reverse("policy")))
     items.append(("api", _("API"), reverse("api:openapi-view")))

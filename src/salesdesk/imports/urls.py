@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from salesdesk.imports import views
+
+urlpatterns = [
+    path("import/", views.import_upload, name="import_upload"),
+]
