@@ -16,6 +16,7 @@ from salesdesk.core.services import PermissionDenied
 from salesdesk.customers import selectors, services
 from salesdesk.customers.forms import ContactForm, CustomerForm, ProjectForm, ReassignForm, TierForm
 from salesdesk.customers.models import Contact
+from salesdesk.ledger.selectors import customer_first_delivery
 from salesdesk.ledger.views import project_ledger_context
 
 PAGE_SIZES = (25, 50, 100)
@@ -83,6 +84,7 @@ def customer_detail(request, code):
         "customer": customer,
         "contacts": selectors.customer_contacts(customer),
         "has_decision_maker": selectors.customer_has_decision_maker(customer),
+        "first_delivery": customer_first_delivery(customer),
         "projects": selectors.customer_projects(request.user, customer),
         "owner_changes": customer.owner_changes.select_related(
             "from_owner", "to_owner", "changed_by"

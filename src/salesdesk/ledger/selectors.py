@@ -361,3 +361,14 @@ def below_floor_deliveries(user: User, *, state: str = "") -> QuerySet[Delivery]
     elif state == "approved":
         deliveries = deliveries.filter(price_approval__isnull=False)
     return deliveries
+
+
+def customer_first_delivery(customer) -> dt.date | None:
+    """The customer's first-order date (DOMAIN §2): derived from its first delivery that
+    was not reversed, never stored, so it cannot drift from the ledger."""
+    return (
+        Delivery.objects.filter(project__customer=customer, reversal__isnull=True)
+        .order_by("date")
+        .values_list("date", flat=True)
+        .first()
+    )
