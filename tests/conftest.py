@@ -73,6 +73,6 @@ def api_for(db):
 
     def make(user):
         _token, key = token_create(user=user, name="test")
-        return Client(headers={"Authorization": f"Bearer {key}"})
+        return Client(headers={"Authorization": f"Bearer {key}", "Accept-Language": "en"})
 
     return make

@@ -11,17 +11,34 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from salesdesk.customers.choices import CustomerStatus, ProjectStatus
 from salesdesk.customers.models import Customer, Project
 from salesdesk.ledger.allocation import project_balances
 
+# The reasons' wording; each is rendered in the reader's language, except in the verdict
+# line, which is English for the dispatch systems that parse it.
+MESSAGES = {
+    "blacklisted": gettext_lazy("customer %(customer)s is blacklisted"),
+    "legal": gettext_lazy("project %(project)s is in legal recovery"),
+    "credit_limit": gettext_lazy(
+        "project %(project)s outstanding %(outstanding)s + delivery %(amount)s "
+        "exceeds its credit limit %(limit)s"
+    ),
+}
+
 
 @dataclass
 class Reason:
     code: str
-    message: str
+    params: dict
+
+    @property
+    def message(self) -> str:
+        return str(MESSAGES[self.code]) % self.params
 
 
 @dataclass
@@ -36,9 +53,11 @@ class Verdict:
         return not self.reasons
 
     def line(self) -> str:
+        """`allowed` or `blocked: <reasons>`, always in English (FORMATS.md)."""
         if self.allowed:
             return "allowed"
-        return "blocked: " + "; ".join(reason.message for reason in self.reasons)
+        with translation.override("en"):
+            return "blocked: " + "; ".join(reason.message for reason in self.reasons)
 
 
 def order_gate(
@@ -54,17 +73,15 @@ def order_gate(
             {"project": _("Project %(project)s is not a project of customer %(customer)s.")
              % {"project": project.code, "customer": customer.code}}
         )  # fmt: skip
-    verdict = Verdict(customer=customer.code, project=project.code if project else None, as_of=as_of)
+    verdict = Verdict(
+        customer=customer.code, project=project.code if project else None, as_of=as_of
+    )
     if customer.status == CustomerStatus.BLACKLISTED:
-        verdict.reasons.append(
-            Reason("blacklisted", _("customer %(code)s is blacklisted") % {"code": customer.code})
-        )
+        verdict.reasons.append(Reason("blacklisted", {"customer": customer.code}))
     if project is None:
         return verdict
     if project.status == ProjectStatus.LEGAL:
-        verdict.reasons.append(
-            Reason("legal", _("project %(code)s is in legal recovery") % {"code": project.code})
-        )
+        verdict.reasons.append(Reason("legal", {"project": project.code}))
     if project.credit_limit is not None:
         balance = project_balances(as_of, Project.objects.filter(pk=project.pk)).get(project.pk)
         outstanding = balance.outstanding if balance else Decimal("0.00")
@@ -72,10 +89,12 @@ def order_gate(
             verdict.reasons.append(
                 Reason(
                     "credit_limit",
-                    _("project %(code)s outstanding %(outstanding)s + delivery %(amount)s "
-                      "exceeds its credit limit %(limit)s")
-                    % {"code": project.code, "outstanding": outstanding,
-                       "amount": f"{amount:.2f}", "limit": project.credit_limit},
+                    {
+                        "project": project.code,
+                        "outstanding": f"{outstanding:.2f}",
+                        "amount": f"{amount:.2f}",
+                        "limit": f"{project.credit_limit:.2f}",
+                    },
                 )
-            )  # fmt: skip
+            )
     return verdict
