@@ -1,14 +1,18 @@
-"""`salesdesk demo` and `salesdesk synth` against the test database."""
+"""`salesdesk demo` and `salesdesk synth` against the test database, where each test wants
+its own start (test_demo_command.py has those that start from the loaded demo)."""
 
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db.models import F
+from django.db import transaction
+from django.utils import timezone
 
-from salesdesk.core.choices import Role
-from salesdesk.core.models import Plant, User
+from salesdesk.core.models import User
 from salesdesk.customers.models import Contact, Customer, Project
+from salesdesk.demo.generator import demo_customers
+from salesdesk.demo.loader import load, staff_ensure
+from salesdesk.ledger.models import Delivery, Expense, FloorPrice, Invoice, Payment
 from tests.factories import CustomerFactory
 
 
@@ -16,60 +20,6 @@ def run(*args) -> str:
     out = StringIO()
     call_command(*args, stdout=out)
     return out.getvalue()
-
-
-def snapshot():
-    return (
-        sorted(Customer.objects.values_list("code", "name", "credit_code", "owner__username")),
-        sorted(Contact.objects.values_list("customer__code", "name", "role")),
-        sorted(Project.objects.values_list("code", "customer__code", "owner__username")),
-        sorted(User.objects.values_list("username", "name", "manager__username", "plant__code")),
-    )
-
-
-def test_it_loads_the_demo_data_set(db):
-    output = run("demo")
-
-    assert Customer.objects.count() == 300
-    assert Project.objects.count() == 600
-    assert 600 <= Contact.objects.count() <= 1500
-    assert Plant.objects.count() == 3
-    assert "http://127.0.0.1:8000" in output and '"demo"' in output and "sales6" in output
-
-
-def test_it_creates_a_user_for_every_role_on_two_teams(db):
-    run("demo")
-
-    roles = {user.username: user.roles for user in User.objects.all()}
-    assert set().union(*roles.values()) == set(Role.values)
-    assert all(user.plant_id for user in User.objects.all())
-    assert all(User.objects.get(username=name).check_password("demo") for name in roles)
-    team = dict(
-        User.objects.filter(manager__isnull=False).values_list("username", "manager__username")
-    )
-    assert team == {
-        "sales1": "manager1", "sales2": "manager1", "sales3": "manager1",
-        "sales4": "manager2", "sales5": "manager2", "sales6": "manager2",
-    }  # fmt: skip
-
-
-def test_it_stores_customers_as_the_archive_services_would(db):
-    run("demo")
-
-    customer = Customer.objects.get(code="C000001")
-    assert customer.search_key and customer.tier == ""
-    assert not Project.objects.exclude(owner=F("customer__owner")).exists()
-    assert not Customer.objects.filter(status="blacklisted", projects__isnull=False).exists()
-
-
-def test_it_leaves_the_same_data_on_a_second_run(db):
-    run("demo")
-    before = snapshot()
-
-    output = run("demo")
-
-    assert "already loaded" in output
-    assert snapshot() == before
 
 
 def test_it_leaves_an_archive_with_real_customers_alone(db):
@@ -95,26 +45,6 @@ def test_it_refuses_synthetic_data_in_production(db, settings):
     with pytest.raises(CommandError, match="production"):
         run("synth", "--customers", "5")
     assert not User.objects.exists()
-
-
-def test_it_adds_synthetic_data_next_to_the_demo_without_clashes(db):
-    run("demo")
-    demo = snapshot()
-
-    # The demo's own seed would redraw the demo's names and credit codes if it could.
-    output = run("synth", "--customers", "40", "--projects", "90", "--seed", "20260101")
-
-    assert Customer.objects.count() == 340
-    assert Project.objects.count() == 690
-    assert Customer.objects.filter(code__startswith="S").count() == 40
-    assert Project.objects.filter(code__startswith="SP").count() == 90
-    names = list(Customer.objects.values_list("name", flat=True))
-    assert len(set(names)) == len(names)
-    credit_codes = list(Customer.objects.values_list("credit_code", flat=True))
-    assert len(set(credit_codes)) == len(credit_codes)
-    assert User.objects.count() == 13
-    assert set(demo[0]) <= set(snapshot()[0])
-    assert "Added 40 customers" in output
 
 
 def test_it_continues_numbering_on_a_second_synth(db):
@@ -145,3 +75,54 @@ def test_it_creates_the_demo_staff_for_synth_and_reuses_existing_users(db):
     assert Customer.objects.count() == 12
     assert Project.objects.count() == 30
     assert Contact.objects.count() == 24
+
+
+def test_it_adds_no_ledger_history_to_synthetic_data_unless_asked(db):
+    run("synth", "--customers", "10", "--projects", "20")
+
+    assert not Delivery.objects.exists() and not Invoice.objects.exists()
+    assert not FloorPrice.objects.exists()
+
+
+def test_it_adds_ledger_history_to_synthetic_data_and_continues_its_keys(db):
+    output = run("synth", "--customers", "10", "--projects", "20", "--ledger-months", "3")
+    first = (Delivery.objects.count(), Payment.objects.count(), Expense.objects.count())
+    run("synth", "--customers", "10", "--projects", "20", "--ledger-months", "3")
+
+    assert Delivery.objects.count() > first[0] > 0
+    assert Invoice.objects.filter(number__regex=r"^INV-[0-9]{4}-[0-9]{2}-SP[0-9]{7}$").count() == (
+        Invoice.objects.count()
+    )
+    tickets = sorted(Delivery.objects.values_list("ticket", flat=True))
+    assert tickets == [f"SD{n:09d}" for n in range(1, len(tickets) + 1)]
+    assert Payment.objects.count() > first[1]
+    assert Expense.objects.filter(reference=f"SEX{first[2] + 1:09d}").exists()
+    assert FloorPrice.objects.count() == 9
+    assert "Ledger history of 3 months" in output
+    assert not (timezone.localdate() - Delivery.objects.order_by("date").first().date).days > 92
+
+
+def test_it_leaves_the_ledger_of_another_archive_alone(db):
+    run("synth", "--customers", "2", "--projects", "2", "--ledger-months", "1")
+    deliveries = Delivery.objects.count()
+
+    output = run("demo")
+
+    assert Customer.objects.count() == 2
+    assert "only loaded into an empty archive" in output
+    assert Delivery.objects.count() == deliveries
+
+
+def test_it_adds_no_demo_history_to_a_ledger_with_records(db):
+    with transaction.atomic():
+        staff = staff_ensure(password="demo", update=True)
+        load(demo_customers(as_of=timezone.localdate()), staff=staff)
+    Expense.objects.create(
+        reference="EX-REAL", salesperson=staff.users["sales1"], date=timezone.localdate(),
+        amount=100,
+    )  # fmt: skip
+
+    output = run("demo")
+
+    assert "already loaded" in output and "demo history skipped" in output
+    assert Expense.objects.count() == 1 and not Delivery.objects.exists()

@@ -1,24 +1,41 @@
 """Writes generated data into the database: staff through the core services, the
-customer archive by bulk insert.
+customer archive by bulk insert, ledger history in batches.
 
 Customers, contacts and projects skip `customer_create` and friends on purpose: those
 validate, number and audit one row at a time, which is right for people and far too slow
 for 100,000 generated rows that are valid by construction. What the services would add
-to each row (the search key, the project owner) is added here.
+to each row (the search key, the project owner) is added here. Money records go through
+the ledger's own batch path: values validated by the `*_values` functions, inserted by
+`records_post_batch`; floor prices and asset offsets, a handful, through the services.
 """
 
 import dataclasses
+import datetime as dt
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
 
 from django.db import reset_queries, transaction
 from django.db.models.functions import Length
+from django.utils import timezone
 
 from salesdesk.core.models import Plant, User
 from salesdesk.core.services import plant_upsert, user_upsert
 from salesdesk.customers.models import Contact, Customer, Project
 from salesdesk.demo.generator import PLANTS, USERS, CustomerData
+from salesdesk.demo.history import FloorPriceData, History, LedgerProject, OffsetData
+from salesdesk.ledger import services as ledger
+from salesdesk.ledger.models import (
+    AssetOffset,
+    AssetOffsetStep,
+    Delivery,
+    Expense,
+    FloorPrice,
+    Invoice,
+    Payment,
+    PriceApproval,
+)
 from salesdesk.lib import names
 
 BATCH_SIZE = 5000
@@ -71,9 +88,12 @@ def load(
     staff: Staff,
     chunk_size: int = BATCH_SIZE,
     progress: Callable[[Counts], None] | None = None,
+    each_chunk: Callable[[list[CustomerData], list[Project]], None] | None = None,
 ) -> Counts:
     """Insert the customers with their contacts and projects, `chunk_size` customers per
-    transaction, so memory stays flat and an interrupted run keeps whole chunks only."""
+    transaction, so memory stays flat and an interrupted run keeps whole chunks only.
+    `each_chunk(customers, projects)` runs in the chunk's transaction after its inserts
+    (synth adds the chunk's ledger history there)."""
     counts = Counts()
     for chunk in _chunks(customers, chunk_size):
         with transaction.atomic():
@@ -90,6 +110,8 @@ def load(
                 for project in data.projects
             ]
             Project.objects.bulk_create(projects, batch_size=BATCH_SIZE)
+            if each_chunk is not None:
+                each_chunk(chunk, _with_ids(projects))
         # With DEBUG on, Django keeps the last 9,000 statements, each with its thousand
         # parameters spelt out: half a gigabyte by the end of a large run.
         reset_queries()
@@ -101,12 +123,12 @@ def load(
     return counts
 
 
-def next_number(model, prefix: str) -> int:
-    """The number after the highest existing code `prefix` + digits (1 when none)."""
+def next_number(model, prefix: str, field: str = "code") -> int:
+    """The number after the highest existing `field` `prefix` + digits (1 when none)."""
     last = (
-        model.objects.filter(code__regex=rf"^{re.escape(prefix)}[0-9]+$")
-        .order_by(Length("code").desc(), "-code")
-        .values_list("code", flat=True)
+        model.objects.filter(**{f"{field}__regex": rf"^{re.escape(prefix)}[0-9]+$"})
+        .order_by(Length(field).desc(), f"-{field}")
+        .values_list(field, flat=True)
         .first()
     )
     return int(last[len(prefix) :]) + 1 if last else 1
@@ -128,6 +150,16 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
     iterator = iter(items)
     while chunk := list(itertools.islice(iterator, size)):
         yield chunk
+
+
+def _with_ids(projects: list[Project]) -> list[Project]:
+    """The inserted projects with their ids (read back where the insert returned none)."""
+    missing = [project.code for project in projects if project.pk is None]
+    if missing:
+        ids = dict(Project.objects.filter(code__in=missing).values_list("code", "pk"))
+        for project in projects:
+            project.pk = project.pk or ids[project.code]
+    return projects
 
 
 def _customer_ids(rows: list[Customer]) -> dict[str, int]:
@@ -182,3 +214,189 @@ def _project_row(project, customer_id: int, owner_id: int, staff: Staff) -> Proj
         started_on=project.started_on,
         completed_on=project.completed_on,
     )
+
+
+# Ledger history -----------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class HistoryCounts:
+    """Records created; billed and collected are the loaded history's totals."""
+
+    deliveries: int = 0
+    below_floor: int = 0
+    approved: int = 0
+    invoices: int = 0
+    payments: int = 0
+    expenses: int = 0
+    offsets: int = 0
+    billed: Decimal = Decimal("0.00")
+    collected: Decimal = Decimal("0.00")
+
+    def add(self, other: "HistoryCounts") -> None:
+        for field in dataclasses.fields(self):
+            setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
+
+
+def ledger_is_empty() -> bool:
+    return not any(m.objects.exists() for m in (Delivery, Invoice, Payment, Expense))
+
+
+def stored_projects(codes: Iterable[str]) -> dict[str, Project]:
+    """The stored projects of these codes, with customer, owner and plant."""
+    wanted = set(codes)
+    rows = Project.objects.select_related("customer", "owner", "plant").order_by("code")
+    prefixes = {re.match(r"\D*", code).group() for code in wanted}
+    if len(prefixes) == 1:  # a regex instead of a long IN list
+        rows = rows.filter(code__regex=rf"^{re.escape(prefixes.pop())}[0-9]+$")
+    return {project.code: project for project in rows if project.code in wanted}
+
+
+def ledger_projects_stored(projects: Iterable[Project]) -> list[LedgerProject]:
+    """Stored projects (with customer, owner and plant selected) as the history takes them."""
+    return [
+        LedgerProject(
+            code=project.code, customer=project.customer.code, owner=project.owner.username,
+            plant=project.plant.code if project.plant_id else None,
+            payment_terms_days=project.payment_terms_days, credit_limit=project.credit_limit,
+            status=project.status, started_on=project.started_on,
+            completed_on=project.completed_on,
+        )
+        for project in projects
+    ]  # fmt: skip
+
+
+def floor_prices_set(rows: Iterable[FloorPriceData], *, staff: Staff, missing_only: bool) -> int:
+    """Set the floor prices through the ledger service (a dozen rows, audited). With
+    `missing_only`, a product (or product and plant) with any floor price keeps its own."""
+    plants = _plants()
+    taken = set(FloorPrice.objects.values_list("product", "plant__code")) if missing_only else ()
+    count = 0
+    for row in rows:
+        if (row.product, row.plant) in taken:
+            continue
+        ledger.floor_price_set(
+            actor=staff.users["manager1"], product=row.product, price=row.price,
+            effective_from=row.effective_from, plant=plants[row.plant] if row.plant else None,
+        )  # fmt: skip
+        count += 1
+    return count
+
+
+def history_load(history: History, *, staff: Staff, projects: dict[str, Project]) -> HistoryCounts:
+    """Insert a generated history for `projects` (by code). Keys already stored with the
+    same content are skipped, as the ledger's importer would; with other content nothing
+    is written and ValueError names them."""
+    plants = _plants()
+    supply, finance = staff.users["supply"], staff.users["finance"]
+    counts = HistoryCounts()
+    counts.deliveries = _post(Delivery, "ticket", supply, (
+        (d.ticket, ledger.delivery_values(
+            project=projects[d.project], date=d.date, product=d.product, quantity=d.quantity,
+            unit_price=d.unit_price, unit=d.unit, plant=plants[d.plant],
+        ) | {"floor_price": d.floor_price})
+        for d in history.deliveries
+    ))  # fmt: skip
+    counts.below_floor = history.below_floor
+    counts.approved = _approvals_post(history, staff)
+    counts.invoices = _post(Invoice, "number", finance, (
+        (i.number, ledger.invoice_values(
+            project=projects[i.project], date=i.date, amount=i.amount, due_date=i.due_date))
+        for i in history.invoices
+    ))  # fmt: skip
+    counts.payments = _post(Payment, "reference", finance, (
+        (p.reference, ledger.payment_values(
+            project=projects[p.project], date=p.date, amount=p.amount, method=p.method))
+        for p in history.payments
+    ))  # fmt: skip
+    counts.expenses = _post(Expense, "reference", finance, (
+        (e.reference, ledger.expense_values(
+            salesperson=staff.users[e.salesperson], date=e.date, amount=e.amount,
+            project=projects[e.project] if e.project else None, category=e.category))
+        for e in history.expenses
+    ))  # fmt: skip
+    counts.offsets = sum(
+        _offset_post(offset, staff, projects[offset.project]) for offset in history.offsets
+    )
+    counts.billed = history.billed
+    counts.collected = history.collected
+    reset_queries()
+    return counts
+
+
+def _plants() -> dict[str, Plant]:
+    return {plant.code: plant for plant in Plant.objects.all()}
+
+
+def _post(model, key_field: str, actor: User, rows: Iterable[tuple[str, dict]]) -> int:
+    created = 0
+    for batch in _chunks(rows, BATCH_SIZE):
+        made, _skipped, conflicts = ledger.records_post_batch(
+            model=model, key_field=key_field, rows=batch, actor=actor
+        )
+        if conflicts:
+            keys = ", ".join(sorted(conflicts)[:5])
+            raise ValueError(f"{model._meta.verbose_name} {keys} already stored differently")
+        created += made
+    return created
+
+
+def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+def _approvals_post(history: History, staff: Staff) -> int:
+    """Managers' approvals of below-floor prices, dated when they were given."""
+    by_ticket = {approval.ticket: approval for approval in history.approvals}
+    ids = {}
+    for tickets in _chunks(by_ticket, 500):
+        ids.update(Delivery.objects.filter(ticket__in=tickets).values_list("ticket", "pk"))
+    taken = set(PriceApproval.objects.filter(delivery_id__in=ids.values()).values_list(
+        "delivery_id", flat=True))  # fmt: skip
+    rows = [
+        PriceApproval(
+            delivery_id=ids[ticket], approved_by=staff.users[approval.approved_by],
+            reason=approval.reason,
+        )
+        for ticket, approval in by_ticket.items()
+        if ids[ticket] not in taken
+    ]  # fmt: skip
+    PriceApproval.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    # `at` is set on insert; the approval happened on its own day.
+    stored = PriceApproval.objects.filter(delivery_id__in=[row.delivery_id for row in rows])
+    when = {ids[ticket]: _at(approval.on, 17, 30) for ticket, approval in by_ticket.items()}
+    approvals = list(stored.only("pk", "delivery_id"))
+    for approval in approvals:
+        approval.at = when[approval.delivery_id]
+    PriceApproval.objects.bulk_update(approvals, ["at"], batch_size=BATCH_SIZE)
+    return len(rows)
+
+
+def _offset_post(data: OffsetData, staff: Staff, project: Project) -> bool:
+    """An asset offset through the ledger's workflow, each step dated as generated.
+    False when the project already has an offset of these items."""
+    if AssetOffset.objects.filter(project=project, items=data.items).exists():
+        return False
+    users = staff.users
+    offset = ledger.offset_apply(actor=users[data.applicant], project=project, items=data.items,
+                                 claimed_value=data.claimed_value)  # fmt: skip
+    times = [_at(data.applied_on, 9, 30)]
+    if data.appraised_value is not None:
+        offset = ledger.offset_appraise(actor=users["finance"], offset=offset,
+                                        appraised_value=data.appraised_value, note=data.note)  # fmt: skip
+        times.append(_at(data.appraised_on, 15))
+    if data.status == "posted":
+        ledger.offset_accept(
+            actor=users["supply"], offset=offset, date=data.closed_on, note=data.note
+        )
+        times.append(_at(data.closed_on, 11))
+    elif data.status == "rejected":
+        ledger.offset_reject(actor=users["finance"], offset=offset, reason=data.note)
+        times.append(_at(data.closed_on, 11))
+    AssetOffset.objects.filter(pk=offset.pk).update(created_at=times[0], updated_at=times[-1])
+    steps = (
+        AssetOffsetStep.objects.filter(offset=offset).order_by("pk").values_list("pk", flat=True)
+    )
+    for step, at in zip(steps, times, strict=True):
+        AssetOffsetStep.objects.filter(pk=step).update(at=at)
+    return True
