@@ -26,7 +26,9 @@ class CustomerForm(forms.ModelForm):
     )  # fmt: skip
     owner = OwnerChoiceField(label=_("Owner"), queryset=User.objects.none())
     # Longer than 18: people paste codes with spaces or dashes, which the service removes.
-    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=30, required=False)
+    credit_code = forms.CharField(
+        label=_("Unified social credit code"), max_length=30, required=False
+    )
 
     class Meta:
         model = Customer

@@ -18,7 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name", help=", ".join(sorted(reporting.REGISTRY)))
-        parser.add_argument("--as-of", type=dt.date.fromisoformat, help="YYYY-MM-DD (default today)")
+        parser.add_argument(
+            "--as-of", type=dt.date.fromisoformat, help="YYYY-MM-DD (default today)"
+        )
         parser.add_argument("--month", type=month_arg, help="YYYY-MM, for monthly reports")
         parser.add_argument("--format", choices=["json", "csv", "xlsx"], default="json")
         parser.add_argument("--output", "-o", help="write to this file instead of standard output")

@@ -17,7 +17,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("customer", help="customer code")
         parser.add_argument("--project", help="project code")
-        parser.add_argument("--as-of", type=dt.date.fromisoformat, help="YYYY-MM-DD (default today)")
+        parser.add_argument(
+            "--as-of", type=dt.date.fromisoformat, help="YYYY-MM-DD (default today)"
+        )
         parser.add_argument("--amount", default="0", help="value of the delivery asked about")
 
     def handle(self, *args, customer, project, as_of, amount, **options):
