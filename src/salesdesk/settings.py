@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "salesdesk.customers",
     "salesdesk.ledger",
     "salesdesk.imports",
+    "salesdesk.collections",
     "salesdesk.demo",
 ]
 

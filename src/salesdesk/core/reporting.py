@@ -19,6 +19,9 @@ from django.utils import timezone
 # (as_of or month, user, filters) and returns a Report.
 REGISTRY: dict[str, str] = {
     "aging": "salesdesk.ledger.reports:aging_report",
+    "letters": "salesdesk.collections.reports:letters_report",
+    "holds": "salesdesk.collections.reports:holds_report",
+    "tasks": "salesdesk.collections.reports:tasks_report",
 }
 
 

@@ -1,7 +1,8 @@
 """The order gate: may we deliver to this customer (and project) now? DOMAIN §6.
 
-Blocks when the customer is blacklisted, when the project is in legal recovery, or when
-the project's outstanding amount plus the new delivery would exceed its credit limit.
+Blocks when the customer is blacklisted or on supply hold, when the project is in legal
+recovery, or when the project's outstanding amount plus the new delivery would exceed its
+credit limit.
 Asked about a customer alone, only the customer-wide reasons apply: a credit limit
 belongs to a project.
 """
@@ -15,6 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from salesdesk.collections.selectors import holds_in_force
 from salesdesk.customers.choices import CustomerStatus, ProjectStatus
 from salesdesk.customers.models import Customer, Project
 from salesdesk.ledger.allocation import project_balances
@@ -23,6 +25,7 @@ from salesdesk.ledger.allocation import project_balances
 # line, which is English for the dispatch systems that parse it.
 MESSAGES = {
     "blacklisted": gettext_lazy("customer %(customer)s is blacklisted"),
+    "hold": gettext_lazy("customer %(customer)s is on supply hold since %(since)s"),
     "legal": gettext_lazy("project %(project)s is in legal recovery"),
     "credit_limit": gettext_lazy(
         "project %(project)s outstanding %(outstanding)s + delivery %(amount)s "
@@ -78,6 +81,11 @@ def order_gate(
     )
     if customer.status == CustomerStatus.BLACKLISTED:
         verdict.reasons.append(Reason("blacklisted", {"customer": customer.code}))
+    hold = holds_in_force([customer.pk], as_of).get(customer.pk)
+    if hold is not None:
+        verdict.reasons.append(
+            Reason("hold", {"customer": customer.code, "since": hold.since.isoformat()})
+        )
     if project is None:
         return verdict
     if project.status == ProjectStatus.LEGAL:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from salesdesk.core.choices import Role
 from salesdesk.core.models import Plant, User
 from salesdesk.core.services import PermissionDenied, audit_record
+from salesdesk.customers.choices import CustomerStatus, ProjectStatus
 from salesdesk.customers.models import Project
 from salesdesk.ledger.choices import OffsetStatus, OffsetStep, PaymentMethod
 from salesdesk.ledger.models import (
@@ -196,10 +197,47 @@ def delivery_post(*, actor: User | None, ticket: str, **fields) -> tuple[Deliver
     floor = floor_price_for(values["product"], values["plant"], values["date"])
     if floor is not None and values["unit_price"] < floor:
         values["floor_price"] = floor
+    override = None
+    if not Delivery.objects.filter(ticket=ticket.strip()).exists():
+        override = _may_deliver(values["project"], values["date"])
     delivery, created = _post_once(Delivery, "ticket", ticket, values, actor)
+    if created and override is not None:
+        override.delivery = delivery
+        override.save(update_fields=["delivery"])
     if created and delivery.below_floor and approval_reason:
         delivery_approve_price(actor=actor, delivery=delivery, reason=approval_reason)
     return delivery, created
+
+
+def _may_deliver(project: Project, day: dt.date):
+    """Refuse a delivery the collection rules forbid (DOMAIN §6): to a blacklisted
+    customer, to a project in legal recovery, or to a customer on supply hold unless a
+    supervisor's override is waiting for this project (returned, to be used up)."""
+    from salesdesk.collections.selectors import holds_in_force
+    from salesdesk.collections.services import unused_override
+
+    customer = project.customer
+    if customer.status == CustomerStatus.BLACKLISTED:
+        raise ValidationError(
+            {"project": _("Customer %(code)s is blacklisted.") % {"code": customer.code}}
+        )
+    if project.status in (ProjectStatus.LEGAL, ProjectStatus.WRITTEN_OFF):
+        raise ValidationError(
+            {
+                "project": _("Project %(code)s is with the legal office; no deliveries.")
+                % {"code": project.code}
+            }
+        )
+    hold = holds_in_force([customer.pk], day).get(customer.pk)
+    if hold is None:
+        return None
+    override = unused_override(project)
+    if override is None:
+        raise ValidationError(
+            {"project": _("Customer %(code)s is on supply hold since %(since)s; a supervisor may let one delivery through.")
+             % {"code": customer.code, "since": hold.since}}
+        )  # fmt: skip
+    return override
 
 
 @transaction.atomic
@@ -283,7 +321,19 @@ def payment_post(*, actor: User | None, reference: str, **fields) -> tuple[Payme
     _require_role(actor, POSTERS[Payment], _("You may not post payments."))
     values = payment_values(**fields)
     _require_visible(actor, values["project"])
-    return _post_once(Payment, "reference", reference, values, actor)
+    payment, created = _post_once(Payment, "reference", reference, values, actor)
+    if created:
+        _release_holds_cleared_by(payment)
+    return payment, created
+
+
+def _release_holds_cleared_by(payment: Payment) -> None:
+    """A hold ends the moment the customer's overdue amount reaches zero (DOMAIN §6):
+    record it now rather than at the next cycle."""
+    from salesdesk.collections.cycle import holds_release_due
+
+    up_to = max(payment.date, dt.date.today())
+    holds_release_due(customer_ids=[payment.project.customer_id], up_to=up_to)
 
 
 def expense_values(
@@ -395,6 +445,7 @@ def offset_accept(*, actor: User, offset: AssetOffset, date: dt.date, note: str 
          "method": PaymentMethod.OFFSET},
         actor,
     )  # fmt: skip
+    _release_holds_cleared_by(payment)
     offset.payment = payment
     offset.status = OffsetStatus.POSTED
     offset.save(update_fields=["payment", "status", "updated_at"])

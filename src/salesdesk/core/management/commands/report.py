@@ -30,7 +30,9 @@ class Command(BaseCommand):
             build = reporting.builder(name)
         except reporting.ReportError as exc:
             raise CommandError(str(exc)) from exc
-        kwargs = {"month": month} if month else {"as_of": as_of or dt.date.today()}
+        kwargs = {"as_of": as_of or dt.date.today()}
+        if month:
+            kwargs["month"] = month
         try:
             report = build(**kwargs)
         except (reporting.ReportError, TypeError) as exc:

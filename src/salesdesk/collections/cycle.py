@@ -1,0 +1,364 @@
+"""The daily collections cycle (`salesdesk cycle --as-of D`), DOMAIN §6.
+
+One run for a day D, in this order:
+1. release holds whose customer's overdue amount reached zero since they were placed;
+2. per project, at most one dunning letter; after the last letter, the supply hold;
+3. legal recovery for projects overdue beyond the policy limit;
+4. on or after the policy day, draft next month's collection tasks;
+5. assess the tasks of months that have ended.
+
+Idempotent: every write is keyed by the day or the month (one letter per project a day,
+one active hold per customer, one legal case per project, one draft per month, one
+assessment per task), so a second run for the same D finds nothing left to do. A run
+after a gap does what the rules say for D and no more: at most one letter per project.
+Every step is a handful of set-based queries, whatever the number of projects.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from salesdesk.collections.choices import LegalReason, TaskStatus
+from salesdesk.collections.measures import (
+    first_clear_day_of_customers,
+    first_clear_day_of_projects,
+    payments_between,
+    unsettled_due_before,
+)
+from salesdesk.collections.models import (
+    CollectionTask,
+    DunningLetter,
+    LegalCase,
+    SupplyHold,
+    TaskDraft,
+)
+from salesdesk.collections.selectors import last_letters
+from salesdesk.core.models import AuditEntry
+from salesdesk.core.policy import Policy, policy_as_of
+from salesdesk.customers.choices import ProjectStatus
+from salesdesk.customers.models import Project
+
+ZERO = Decimal("0.00")
+# Projects the cycle works on; legal and written-off projects are the recovery office's.
+WORKED = (ProjectStatus.ACTIVE, ProjectStatus.COMPLETED)
+
+
+@dataclass
+class CycleReport:
+    as_of: dt.date
+    dry_run: bool = False
+    holds_released: list[tuple[str, dt.date]] = field(default_factory=list)
+    letters: list[tuple[str, int, Decimal]] = field(default_factory=list)
+    holds_placed: list[tuple[str, str]] = field(default_factory=list)
+    legal_opened: list[tuple[str, Decimal]] = field(default_factory=list)
+    tasks_drafted: tuple[dt.date, int, Decimal] | None = None
+    tasks_assessed: list[tuple[dt.date, int]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.holds_released or self.letters or self.holds_placed or self.legal_opened
+            or self.tasks_drafted or self.tasks_assessed
+        )  # fmt: skip
+
+    def lines(self) -> list[str]:
+        head = f"cycle {self.as_of}" + (" (dry run: nothing written)" if self.dry_run else "")
+        lines = [head]
+        for customer, day in self.holds_released:
+            lines.append(f"hold released: customer {customer} on {day}")
+        for project, number, amount in self.letters:
+            lines.append(f"letter {number}: project {project}, overdue {amount:.2f}")
+        for customer, project in self.holds_placed:
+            lines.append(f"hold placed: customer {customer} (project {project})")
+        for project, amount in self.legal_opened:
+            lines.append(f"legal recovery: project {project}, overdue {amount:.2f}")
+        if self.tasks_drafted:
+            month, count, total = self.tasks_drafted
+            lines.append(f"tasks drafted for {month:%Y-%m}: {count}, target {total:.2f}")
+        for month, count in self.tasks_assessed:
+            lines.append(f"tasks assessed for {month:%Y-%m}: {count}")
+        if not self.changed:
+            lines.append("nothing to do")
+        return lines
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def next_month(first: dt.date) -> dt.date:
+    return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def month_end(first: dt.date) -> dt.date:
+    return next_month(first) - dt.timedelta(days=1)
+
+
+def cycle_run(*, as_of: dt.date, dry_run: bool = False) -> CycleReport:
+    report = CycleReport(as_of=as_of, dry_run=dry_run)
+    with transaction.atomic():
+        _lock()
+        policy = policy_as_of(as_of)
+        _release_holds(as_of, report)
+        _letters_and_holds(as_of, policy, report)
+        _legal_recovery(as_of, policy, report)
+        _draft_tasks(as_of, policy, report)
+        _assess_tasks(as_of, report)
+        if dry_run:
+            transaction.set_rollback(True)
+    return report
+
+
+def _lock() -> None:
+    # Two cycles at once would both see "no letter yet today"; the UNIQUE constraints
+    # would stop the second, but queueing it is kinder. SQLite's IMMEDIATE transactions
+    # already queue writers.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(7343001)")
+
+
+def _audit(entries: list[AuditEntry]) -> None:
+    AuditEntry.objects.bulk_create(entries, batch_size=2000)
+
+
+def _entry(action: str, obj, changes: dict, reason: str = "") -> AuditEntry:
+    return AuditEntry(
+        actor=None, action=action, object_type=obj._meta.label_lower, object_id=str(obj.pk),
+        object_repr=str(obj)[:200], changes=changes, reason=reason,
+    )  # fmt: skip
+
+
+# 1. Releases -------------------------------------------------------------------------
+
+
+def holds_release_due(*, customer_ids: list[int] | None, up_to: dt.date) -> list[SupplyHold]:
+    """Record the release of every hold whose customer's overdue amount reached zero
+    after it was placed and by `up_to`. Released on that day, not on the day we notice."""
+    holds = SupplyHold.objects.filter(released_on__isnull=True, since__lt=up_to)
+    if customer_ids is not None:
+        holds = holds.filter(customer_id__in=customer_ids)
+    holds = list(holds.select_related("customer"))
+    cleared = first_clear_day_of_customers([(h.pk, h.customer_id, h.since, up_to) for h in holds])
+    released = []
+    for hold in holds:
+        if hold.pk in cleared:
+            hold.released_on = cleared[hold.pk]
+            released.append(hold)
+    SupplyHold.objects.bulk_update(released, ["released_on"])
+    _audit([
+        _entry("hold_release", h.customer, {"hold": [str(h.since), str(h.released_on)]})
+        for h in released
+    ])  # fmt: skip
+    return released
+
+
+def _release_holds(as_of: dt.date, report: CycleReport) -> None:
+    for hold in holds_release_due(customer_ids=None, up_to=as_of):
+        report.holds_released.append((hold.customer.code, hold.released_on))
+
+
+# 2. Letters and holds ----------------------------------------------------------------
+
+
+@dataclass
+class LetterState:
+    """Where a project stands in its letter sequence on a day."""
+
+    last: DunningLetter | None
+    current: bool  # the last letter's sequence has not ended
+
+    def next_number(self) -> int:
+        return self.last.number + 1 if self.current else 1
+
+    def next_sequence(self) -> int:
+        if self.last is None:
+            return 1
+        return self.last.sequence if self.current else self.last.sequence + 1
+
+
+def letter_states(project_ids: list[int] | None, day: dt.date) -> dict[int, LetterState]:
+    """The letter state of projects on `day`: their last letter before `day`, and whether
+    its sequence still runs (the overdue amount has not reached zero since)."""
+    last = {pk: letter for pk, letter in last_letters(project_ids, day).items()}
+    open_windows = [
+        (pk, letter.issued_on, day) for pk, letter in last.items() if letter.issued_on < day
+    ]
+    ended = first_clear_day_of_projects(open_windows)
+    return {pk: LetterState(letter, pk not in ended) for pk, letter in last.items()}
+
+
+def _letters_and_holds(as_of: dt.date, policy: Policy, report: CycleReport) -> None:
+    first_after = policy["collections.letter_first_after_days"]
+    interval = dt.timedelta(days=policy["collections.letter_interval_days"])
+    last_number = policy["collections.letter_max"]
+    hold_after = dt.timedelta(days=policy["collections.hold_after_days"])
+
+    measures = unsettled_due_before(
+        as_of, {"overdue": as_of, "letter": as_of - dt.timedelta(days=first_after)}
+    )
+    projects = dict(
+        Project.objects.filter(pk__in=list(measures), status__in=WORKED).values_list(
+            "pk", "customer_id"
+        )
+    )
+    states = letter_states(list(projects), as_of)
+    letters, hold_candidates = [], {}
+    for project_id, customer_id in projects.items():
+        overdue = measures[project_id]["overdue"]
+        state = states.get(project_id, LetterState(None, False))
+        if state.last is not None and state.last.issued_on == as_of:
+            continue  # already written to today
+        if not state.current:
+            if measures[project_id]["letter"] > 0:
+                letters.append(_letter(project_id, state, as_of, overdue))
+        elif overdue <= 0:
+            continue
+        elif state.last.number < last_number:
+            if as_of >= state.last.issued_on + interval:
+                letters.append(_letter(project_id, state, as_of, overdue))
+        elif as_of >= state.last.issued_on + hold_after:
+            hold_candidates.setdefault(customer_id, state.last)
+
+    DunningLetter.objects.bulk_create(letters, batch_size=2000)
+    saved = list(
+        DunningLetter.objects.filter(
+            issued_on=as_of, project_id__in=[x.project_id for x in letters]
+        )
+        .select_related("project")
+        .order_by("project__code")
+    )
+    for letter in saved:
+        report.letters.append((letter.project.code, letter.number, letter.amount))
+    _audit([
+        _entry("letter", x.project, {"letter": [None, f"#{x.number} {x.amount}"]}) for x in saved
+    ])  # fmt: skip
+    _place_holds(as_of, hold_candidates, measures, report)
+
+
+def _letter(project_id: int, state: LetterState, day: dt.date, overdue: Decimal) -> DunningLetter:
+    return DunningLetter(
+        project_id=project_id, sequence=state.next_sequence(), number=state.next_number(),
+        issued_on=day, amount=overdue,
+    )  # fmt: skip
+
+
+def _place_holds(as_of, candidates: dict[int, DunningLetter], measures, report) -> None:
+    held = set(
+        SupplyHold.objects.filter(customer_id__in=list(candidates))
+        .filter(Q(released_on__isnull=True) | Q(released_on__gt=as_of))
+        .values_list("customer_id", flat=True)
+    )
+    new = []
+    for customer_id, letter in sorted(candidates.items()):
+        if customer_id in held:
+            continue
+        overdue = measures[letter.project_id]["overdue"]
+        new.append(
+            SupplyHold(
+                customer_id=customer_id, since=as_of, trigger=letter,
+                reason=f"letter {letter.number} of project {letter.project.code} issued "
+                f"{letter.issued_on}; still overdue {overdue:.2f} on {as_of}",
+            )
+        )  # fmt: skip
+    SupplyHold.objects.bulk_create(new)
+    placed = SupplyHold.objects.filter(since=as_of, customer_id__in=[h.customer_id for h in new])
+    placed = placed.select_related("customer", "trigger__project")
+    _audit(
+        [_entry("hold_place", h.customer, {"hold": [None, str(h.since)]}, h.reason) for h in placed]
+    )
+    for hold in placed:
+        report.holds_placed.append((hold.customer.code, hold.trigger.project.code))
+
+
+# 3. Legal recovery -------------------------------------------------------------------
+
+
+def _legal_recovery(as_of: dt.date, policy: Policy, report: CycleReport) -> None:
+    limit = policy["collections.legal_after_days"]
+    measures = unsettled_due_before(
+        as_of, {"overdue": as_of, "legal": as_of - dt.timedelta(days=limit)}
+    )
+    due = [pk for pk, m in measures.items() if m["legal"] > 0]
+    projects = list(Project.objects.filter(pk__in=due, status__in=WORKED).order_by("code"))
+    cases = [
+        LegalCase(
+            project=p, opened_on=as_of, reason=LegalReason.OVERDUE,
+            overdue=measures[p.pk]["overdue"], previous_status=p.status,
+            note=f"oldest unsettled invoice more than {limit} days past due on {as_of}",
+        )
+        for p in projects
+    ]  # fmt: skip
+    LegalCase.objects.bulk_create(cases)
+    Project.objects.filter(pk__in=[p.pk for p in projects]).update(status=ProjectStatus.LEGAL)
+    _audit([
+        _entry("legal_open", c.project, {"status": [c.previous_status, ProjectStatus.LEGAL]}, c.note)
+        for c in cases
+    ])  # fmt: skip
+    for case in cases:
+        report.legal_opened.append((case.project.code, case.overdue))
+
+
+# 4. Task drafts ----------------------------------------------------------------------
+
+
+def draft_month(as_of: dt.date, draft_day: int) -> dt.date:
+    """The month whose tasks a run on `as_of` drafts (if not drafted yet): from the policy
+    day on, next month; before it, this month (the first run on or after the policy day
+    of last month is then this one)."""
+    this = month_start(as_of)
+    return next_month(this) if as_of.day >= draft_day else this
+
+
+def _draft_tasks(as_of: dt.date, policy: Policy, report: CycleReport) -> None:
+    month = draft_month(as_of, policy["collections.task_draft_day"])
+    if TaskDraft.objects.filter(month=month).exists():
+        return
+    cutoff = month_end(month) + dt.timedelta(days=1)
+    measures = unsettled_due_before(as_of, {"target": cutoff})
+    targets = {pk: m["target"] for pk, m in measures.items() if m["target"] > 0}
+    projects = Project.objects.filter(pk__in=list(targets), status__in=WORKED).values_list(
+        "pk", "owner_id"
+    )
+    tasks = [
+        CollectionTask(
+            month=month, project_id=pk, salesperson_id=owner, target=targets[pk], drafted_on=as_of
+        )
+        for pk, owner in projects
+    ]
+    CollectionTask.objects.bulk_create(tasks, batch_size=2000)
+    total = sum((t.target for t in tasks), ZERO)
+    draft = TaskDraft.objects.create(month=month, drafted_on=as_of, count=len(tasks), total=total)
+    _audit(
+        [_entry("tasks_draft", draft, {"tasks": [None, len(tasks)], "target": [None, str(total)]})]
+    )
+    report.tasks_drafted = (month, len(tasks), total)
+
+
+# 5. Assessment -----------------------------------------------------------------------
+
+
+def _assess_tasks(as_of: dt.date, report: CycleReport) -> None:
+    pending = CollectionTask.objects.filter(assessed_on__isnull=True, month__lt=month_start(as_of))
+    months = sorted(set(pending.values_list("month", flat=True)))
+    for month in months:
+        tasks = list(pending.filter(month=month))
+        collected = collected_in_month([t.project_id for t in tasks], month, as_of)
+        for task in tasks:
+            task.collected = collected.get(task.project_id, ZERO)
+            task.assessed_on = as_of
+            task.status = TaskStatus.ASSESSED
+        CollectionTask.objects.bulk_update(
+            tasks, ["collected", "assessed_on", "status"], batch_size=2000
+        )
+        report.tasks_assessed.append((month, len(tasks)))
+
+
+def collected_in_month(
+    project_ids: list[int], month: dt.date, as_of: dt.date
+) -> dict[int, Decimal]:
+    """Payments per project dated in the month (DOMAIN §6), less those reversed by `as_of`."""
+    return payments_between(project_ids, month, month_end(month), as_of)
