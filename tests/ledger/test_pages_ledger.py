@@ -10,7 +10,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
@@ -22,19 +21,6 @@ from tests.factories import CustomerFactory, PlantFactory, ProjectFactory
 
 D = dt.date
 M = Decimal
-
-
-@pytest.fixture
-def page_for(db):
-    """page_for(user): a signed-in session that asks for English pages."""
-
-    def make(user):
-        client = Client(headers={"Accept-Language": "en"})
-        client.cookies["django_language"] = "en"
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-        return client
-
-    return make
 
 
 @pytest.fixture
