@@ -9,7 +9,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from salesdesk.ledger import services
@@ -19,17 +18,6 @@ from tests.factories import CustomerFactory, PlantFactory, ProjectFactory
 D = dt.date
 M = Decimal
 AS_OF = "2026-03-31"
-
-
-@pytest.fixture
-def page_for(db):
-    def make(user):
-        client = Client(headers={"Accept-Language": "en"})
-        client.cookies["django_language"] = "en"
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-        return client
-
-    return make
 
 
 def invoice(project, number, date, amount):
