@@ -22,6 +22,7 @@ REGISTRY: dict[str, str] = {
     "letters": "salesdesk.collections.reports:letters_report",
     "holds": "salesdesk.collections.reports:holds_report",
     "tasks": "salesdesk.collections.reports:tasks_report",
+    "tiers": "salesdesk.customers.reports:tiers_report",
 }
 
 

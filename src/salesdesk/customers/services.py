@@ -342,3 +342,42 @@ def project_update(*, actor: User | None, project: Project, **values) -> dict:
         project.save()
         audit_record(actor=actor, action="update", obj=project, changes=changes)
     return changes
+
+
+# Tiering -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def tiering_apply(*, actor: User | None, as_of: dt.date) -> list:
+    """Re-tier every active customer as `tiering.propose` says, keeping the history.
+    Returns the proposals that changed a tier. Set-based: a few queries in all."""
+    from salesdesk.core.models import AuditEntry
+    from salesdesk.customers.tiering import propose, tiering_rows
+
+    if actor is not None and not (actor.is_admin or actor.has_role("manager")):
+        raise PermissionDenied(_("Only a sales manager may apply re-tiering."))
+    policy = policy_as_of(as_of)
+    changed = [p for p in propose(tiering_rows(as_of), policy) if p.changes]
+    customers = {c.pk: c for c in Customer.objects.filter(pk__in=[p.row.id for p in changed])}
+    reason = _("Re-tiering as of %(date)s") % {"date": as_of.isoformat()}
+    history, audit = [], []
+    for proposal in changed:
+        customer = customers[proposal.row.id]
+        history.append(
+            CustomerTierChange(
+                customer=customer, from_tier=customer.tier, to_tier=proposal.proposed,
+                locked=False, reason=reason, effective_on=as_of, changed_by=actor,
+            )
+        )  # fmt: skip
+        audit.append(
+            AuditEntry(
+                actor=actor, action="set_tier", object_type="customers.customer",
+                object_id=str(customer.pk), object_repr=str(customer)[:200], reason=reason,
+                changes={"tier": [customer.tier, proposal.proposed], "score": [None, str(proposal.score_1dp)]},
+            )
+        )  # fmt: skip
+        customer.tier = proposal.proposed
+    Customer.objects.bulk_update(list(customers.values()), ["tier"], batch_size=2000)
+    CustomerTierChange.objects.bulk_create(history, batch_size=2000)
+    AuditEntry.objects.bulk_create(audit, batch_size=2000)
+    return changed

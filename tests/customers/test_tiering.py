@@ -1,0 +1,122 @@
+"""Tiering (DOMAIN §2) checked against rankings and quotas worked out by hand."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from salesdesk.core.policy import policy_as_of
+from salesdesk.customers.models import CustomerTierChange
+from salesdesk.customers.services import tiering_apply
+from salesdesk.customers.tiering import TierRow, propose, quotas, tiering_rows
+from salesdesk.ledger import services as ledger
+from tests.factories import CustomerFactory, ProjectFactory
+
+D = dt.date
+
+
+def row(code, score, rating, invoiced, tier="", locked=False):
+    return TierRow(0, code, code, score, rating, Decimal(invoiced), tier, locked)
+
+
+TEN = [
+    row("C01", 90, "A", 1000), row("C02", 80, "B", 900), row("C03", None, "A", 800),
+    row("C04", 70, "C", 700), row("C05", 60, "", 600), row("C06", 50, "D", 500),
+    row("C07", 40, "A", 400), row("C08", 30, "B", 300), row("C09", 20, "C", 0),
+    row("C10", 10, "D", 0),
+]  # fmt: skip
+
+
+@pytest.fixture
+def policy(db):
+    return policy_as_of(D(2026, 6, 30))
+
+
+def test_it_scores_ranks_and_tiers_ten_customers_as_worked_by_hand(policy):
+    result = {p.row.code: p for p in propose(TEN, policy)}
+    # 0.4 × business + 0.3 × rating + 0.3 × 100 × smaller / 9
+    assert result["C01"].score == Decimal("96.0")  # 36 + 30 + 30
+    assert result["C02"].score_1dp == Decimal("81.2")  # 32 + 22.5 + 26.67
+    assert result["C03"].score_1dp == Decimal("73.3")  # 20 (missing: 50) + 30 + 23.33
+    assert result["C05"].score_1dp == Decimal("55.7")  # unrated: 50 points
+    assert result["C09"].score == Decimal("23.0")  # nobody invoiced less than 0
+    order = [p.row.code for p in sorted(result.values(), key=lambda p: p.rank)]
+    assert order == ["C01", "C02", "C03", "C04", "C07", "C05", "C08", "C06", "C09", "C10"]
+    assert {code: p.proposed for code, p in result.items()} == {
+        "C01": "strategic", "C02": "strategic",
+        "C03": "key", "C04": "key", "C07": "key",
+        "C05": "general", "C06": "general", "C08": "general", "C09": "general", "C10": "general",
+    }  # fmt: skip
+
+
+def test_it_gives_a_locked_customer_one_of_its_tiers_places(policy):
+    rows = [r if r.code != "C09" else row("C09", 20, "C", 0, "strategic", True) for r in TEN]
+    proposed = {p.row.code: p.proposed for p in propose(rows, policy)}
+    assert proposed["C09"] == "strategic"
+    assert [c for c, t in sorted(proposed.items()) if t == "strategic"] == ["C01", "C09"]
+    assert [c for c, t in sorted(proposed.items()) if t == "key"] == ["C02", "C03", "C04"]
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [
+        (1, (0, 0, 1)),
+        (3, (1, 1, 1)),
+        (5, (1, 2, 2)),
+        (7, (1, 2, 4)),
+        (10, (2, 3, 5)),
+        (13, (3, 4, 6)),
+    ],
+)
+def test_it_rounds_the_places_half_up(n, expected, policy):
+    # n=5: 0.2×5 = 1, 0.3×5 = 1.5 → 2; n=13: 2.6 → 3, 3.9 → 4
+    places = quotas(n, policy)
+    assert (places["strategic"], places["key"], places["general"]) == expected
+
+
+def test_it_breaks_ties_by_larger_amount_then_code(policy):
+    rows = [row("B", 50, "B", 100), row("A", 50, "B", 100), row("C", 50, "B", 100)]
+    # Equal amounts: equal scale points too, so the code decides.
+    assert [p.row.code for p in propose(rows, policy)] == ["A", "B", "C"]
+    rows = [row("A", 60, "", 0), row("B", 60, "", 0)]
+    assert [p.row.code for p in propose(rows, policy)] == ["A", "B"]
+
+
+def test_it_gives_a_lone_customer_full_scale_points(policy):
+    [only] = propose([row("X", None, "", 0)], policy)
+    assert only.scale_points == 100
+    assert only.score == Decimal("65.0")  # 20 + 15 + 30
+    assert only.proposed == "general"  # round(0.2) = round(0.3) = 0 places
+
+
+def test_it_counts_invoices_of_the_twelve_months_up_to_the_date_and_applies(people):
+    big, small = CustomerFactory(code="BIG"), CustomerFactory(code="SMALL")
+    CustomerFactory(code="DORMANT", status="dormant")
+    for customer, amount in ((big, "900.00"), (small, "100.00")):
+        project = ProjectFactory(customer=customer)
+        ledger.invoice_post(
+            actor=None,
+            number=f"{customer.code}-1",
+            project=project,
+            date=D(2025, 6, 30),
+            amount="5000.00",
+        )  # a year before: out
+        ledger.invoice_post(actor=None, number=f"{customer.code}-2", project=project,
+                            date=D(2025, 7, 1), amount=amount)  # fmt: skip
+    rows = {r.code: r.invoiced for r in tiering_rows(D(2026, 6, 30))}
+    assert rows == {"BIG": Decimal("900.00"), "SMALL": Decimal("100.00")}
+
+    changed = tiering_apply(actor=people.manager1, as_of=D(2026, 6, 30))
+    # N = 2: strategic round(0.4) = 0, key round(0.6) = 1 → BIG key, SMALL general.
+    assert {p.row.code: p.proposed for p in changed} == {"BIG": "key", "SMALL": "general"}
+    big.refresh_from_db()
+    assert big.tier == "key"
+    assert CustomerTierChange.objects.filter(customer=big, to_tier="key").exists()
+    assert tiering_apply(actor=people.manager1, as_of=D(2026, 6, 30)) == []
+
+
+def test_it_lets_only_managers_apply_re_tiering(people):
+    from salesdesk.core.services import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        tiering_apply(actor=people.sales1, as_of=D(2026, 6, 30))
