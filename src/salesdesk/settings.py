@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "salesdesk.ledger",
     "salesdesk.imports",
     "salesdesk.collections",
+    "salesdesk.pipeline",
+    "salesdesk.visits",
     "salesdesk.demo",
 ]
 

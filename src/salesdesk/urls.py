@@ -39,7 +39,10 @@ urlpatterns = [
     path("projects/<str:code>/", customer_views.project_detail, name="project_detail"),
     path("projects/<str:code>/edit/", customer_views.project_edit, name="project_edit"),
     path("", include("salesdesk.ledger.urls")),
+    path("", include("salesdesk.collections.urls")),
     path("", include("salesdesk.imports.urls")),
+    path("", include("salesdesk.pipeline.urls")),
+    path("", include("salesdesk.visits.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
