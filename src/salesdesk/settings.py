@@ -191,6 +191,7 @@ AXES_ENABLED = env_bool("SALESDESK_LOGIN_THROTTLE", True)
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["salesdesk.formats"]
 TIME_ZONE = env_str("SALESDESK_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
