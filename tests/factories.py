@@ -46,6 +46,8 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"T{n:05d}")
     name = factory.Sequence(lambda n: f"测试建设{n}有限公司")
     search_key = factory.LazyAttribute(lambda o: names.search_key(o.name))
+    name_key = factory.LazyAttribute(lambda o: names.name_key(o.name))
+    name_head = factory.LazyAttribute(lambda o: names.name_head(o.name))
     credit_code = factory.LazyFunction(lambda: uscc.generate(_rng))
     owner = factory.SubFactory(UserFactory)
     status = "active"

@@ -4,12 +4,17 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
 
+from salesdesk.collections.api import router as collections_router
 from salesdesk.core.api import router as core_router
 from salesdesk.core.api_auth import API_AUTH
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.api import router as customers_router
+from salesdesk.customers.claims_api import router as claims_router
+from salesdesk.customers.tiering_api import router as tiering_router
 from salesdesk.ledger.api import router as ledger_router
 from salesdesk.lib.errors import Conflict
+from salesdesk.pipeline.api import router as pipeline_router
+from salesdesk.visits.api import router as visits_router
 
 api = NinjaAPI(
     title="SalesDesk API",
@@ -60,5 +65,11 @@ def on_conflict(request, exc):
 
 
 api.add_router("/", core_router)
+# Before the customers router: /customers/duplicates must not be read as a customer code.
+api.add_router("/", claims_router)
 api.add_router("/", customers_router)
+api.add_router("/", tiering_router)
 api.add_router("/", ledger_router)
+api.add_router("/", pipeline_router)
+api.add_router("/", visits_router)
+api.add_router("/", collections_router)

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from salesdesk.api import api
 from salesdesk.core import views as core_views
+from salesdesk.customers import claims_views, tiering_views
 from salesdesk.customers import views as customer_views
 
 urlpatterns = [
@@ -20,6 +21,10 @@ urlpatterns = [
     path("policy/", core_views.policy, name="policy"),
     path("customers/", customer_views.customer_list, name="customer_list"),
     path("customers/new/", customer_views.customer_create, name="customer_create"),
+    # Before customers/<code>/, which would take "tiering" for a customer code.
+    path("customers/tiering/", tiering_views.tiering_preview, name="tiering_preview"),
+    path("customers/tiering/apply/", tiering_views.tiering_apply, name="tiering_apply"),
+    path("customers/tiering/history/", tiering_views.tiering_history, name="tiering_history"),
     path("customers/<str:code>/", customer_views.customer_detail, name="customer_detail"),
     path("customers/<str:code>/edit/", customer_views.customer_edit, name="customer_edit"),
     path(
@@ -35,6 +40,12 @@ urlpatterns = [
     path(
         "customers/<str:code>/projects/new/", customer_views.project_create, name="project_create"
     ),
+    path("claims/", claims_views.claim_list, name="claim_list"),
+    path("claims/register/", claims_views.claim_register, name="claim_register"),
+    path("claims/check/", claims_views.claim_check, name="claim_check"),
+    path("claims/<int:claim_id>/release/", claims_views.claim_release, name="claim_release"),
+    path("claims/disputes/", claims_views.dispute_list, name="claim_disputes"),
+    path("claims/disputes/<int:dispute_id>/", claims_views.dispute_detail, name="claim_dispute"),
     path("projects/", customer_views.project_list, name="project_list"),
     path("projects/<str:code>/", customer_views.project_detail, name="project_detail"),
     path("projects/<str:code>/edit/", customer_views.project_edit, name="project_edit"),

@@ -54,8 +54,12 @@ def test_it_has_a_translation_for_every_string_marked_in_the_code(tmp_path):
     copy = tmp_path / "src" / "salesdesk"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "src"), "DATABASE_URL": "sqlite:///:memory:"}
+    # The console script, not `python -m`: run from inside the package, `-m` would put the
+    # package folder first on the path, where salesdesk/collections hides the standard
+    # library's collections.
+    script = Path(sys.executable).with_name("salesdesk")
     subprocess.run(
-        [sys.executable, "-m", "salesdesk", "makemessages", "-l", "zh_Hans",
+        [str(script), "makemessages", "-l", "zh_Hans",
          "--no-obsolete", "--no-location", "--verbosity", "0"],
         cwd=copy, env=env, check=True,
     )  # fmt: skip

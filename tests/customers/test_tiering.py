@@ -120,3 +120,126 @@ def test_it_lets_only_managers_apply_re_tiering(people):
 
     with pytest.raises(PermissionDenied):
         tiering_apply(actor=people.sales1, as_of=D(2026, 6, 30))
+
+
+# Exact ranking, locks and ties -------------------------------------------------------------
+
+
+def spread_of(n, special):
+    """n customers with amounts 0, 100, 200, ...: customer k has k smaller ones. Fillers
+    score 0 and D; `special` maps an index to (code, business score, rating)."""
+    rows = []
+    for k in range(n):
+        code, score, rating = special.get(k, (f"F{k:02d}", 0, "D"))
+        rows.append(row(code, score, rating, 100 * k))
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("n", "smaller", "larger"),
+    [
+        # n − 1 = 21: 0.4 × 50 + 7.5 + 0.3 × 100 × 3/21 = 0 + 7.5 + 0.3 × 100 × 17/21
+        (22, (3, "X", 50, "D"), (17, "Y", 0, "D")),
+        # n − 1 = 6: 0.4 × 90 + 15 + 0.3 × 100 × 4/6 = 0.4 × 40 + 30 + 0.3 × 100 × 5/6 = 71
+        (7, (4, "X", 90, "C"), (5, "Y", 40, "A")),
+    ],
+)
+def test_it_breaks_a_true_tie_by_the_larger_amount_not_by_rounding(n, smaller, larger, policy):
+    # In 28-digit decimals these scores differ in the last digit, either way; the rule is
+    # that a tie goes to the larger invoiced amount, whatever the code.
+    rows = spread_of(n, {smaller[0]: smaller[1:], larger[0]: larger[1:]})
+    rows.reverse()  # the input order does not matter
+    proposals = {p.row.code: p for p in propose(rows, policy)}
+    x, y = proposals["X"], proposals["Y"]
+    assert x.exact == y.exact and x.score == y.score
+    assert y.rank == x.rank - 1  # Y invoiced more
+
+
+def test_it_rounds_the_shown_score_half_up_from_the_exact_value(policy):
+    # n − 1 = 40: scale points 2.5 → 0.75; 0.4 × 1 + 0.3 × 50 + 0.75 = 16.15 → 16.2.
+    rows = spread_of(41, {1: ("X", 1, "")})
+    x = next(p for p in propose(rows, policy) if p.row.code == "X")
+    assert x.score == Decimal("16.15")
+    assert x.score_1dp == Decimal("16.2")
+    assert x.scale_points == Decimal("2.5") and x.scale_points_2dp == Decimal("2.50")
+
+
+def test_it_fills_the_places_of_a_tier_with_more_locks_than_places(policy):
+    # Three customers locked in strategic, which has two places: all three keep it, and
+    # nobody else gets strategic; key's three places go to the top three of the rest.
+    locked = {"C08", "C09", "C10"}
+    rows = [row(r.code, r.business_score, r.credit_rating, r.invoiced,
+                "strategic" if r.code in locked else "", r.code in locked) for r in TEN]  # fmt: skip
+    proposed = {p.row.code: p.proposed for p in propose(rows, policy)}
+    assert sorted(c for c, t in proposed.items() if t == "strategic") == sorted(locked)
+    assert sorted(c for c, t in proposed.items() if t == "key") == ["C01", "C02", "C03"]
+
+
+def test_it_counts_a_locked_general_customer_without_moving_anyone(policy):
+    rows = [r if r.code != "C01" else row("C01", 90, "A", 1000, "general", True) for r in TEN]
+    proposed = {p.row.code: p.proposed for p in propose(rows, policy)}
+    assert proposed["C01"] == "general"
+    assert sorted(c for c, t in proposed.items() if t == "strategic") == ["C02", "C03"]
+    assert sorted(c for c, t in proposed.items() if t == "key") == ["C04", "C05", "C07"]
+
+
+def test_it_lets_the_ties_for_the_last_place_go_by_amount_then_code(policy):
+    # Five customers with the same score: the one strategic place (round(0.2 × 5) = 1)
+    # goes to the larger amount... but a larger amount also means more scale points. So
+    # equal scores need equal amounts, and the code decides among them.
+    rows = [row(code, 60, "B", 500) for code in ("E", "D", "C", "B", "A")]
+    proposals = propose(rows, policy)
+    assert [(p.row.code, p.proposed) for p in proposals] == [
+        ("A", "strategic"), ("B", "key"), ("C", "key"), ("D", "general"), ("E", "general"),
+    ]  # fmt: skip
+
+
+def test_it_marks_each_change_and_summarises_the_proposal(policy):
+    from salesdesk.customers.tiering import changes_digest, summarise
+
+    tiers = {"C01": "strategic", "C02": "key", "C03": "", "C05": "key", "C10": "key"}
+    rows = [row(r.code, r.business_score, r.credit_rating, r.invoiced, tiers.get(r.code, "general"),
+                r.code == "C10") for r in TEN]  # fmt: skip
+    proposals = propose(rows, policy)
+    assert {p.row.code: p.direction for p in proposals if p.direction} == {
+        "C02": "up", "C03": "new", "C04": "up", "C05": "down",
+    }  # fmt: skip
+    summary = summarise(proposals, policy)
+    assert summary.places == {"strategic": 2, "key": 3, "general": 5}
+    assert summary.locked == {"strategic": 0, "key": 1, "general": 0}
+    assert summary.current == {"strategic": 1, "key": 3, "general": 5, "": 1}
+    assert summary.proposed == {"strategic": 2, "key": 3, "general": 5}
+    assert summary.changes == {"up": 2, "down": 1, "new": 1, "total": 4}
+    assert summary.digest == changes_digest(proposals)
+    relocked = [r if r.code != "C05" else row("C05", 60, "", 600, "key", True) for r in rows]
+    assert changes_digest(propose(relocked, policy)) != summary.digest
+
+
+def test_it_applies_nothing_when_a_customer_was_locked_after_the_proposal_was_read(
+    people, monkeypatch
+):
+    from django.core.exceptions import ValidationError
+
+    from salesdesk.customers import tiering
+
+    a = CustomerFactory(code="A", business_score=100, credit_rating="A")
+    CustomerFactory(code="B", business_score=0, credit_rating="D")
+    stale = tiering_rows(D(2026, 6, 30))
+    # A manager locks A in general between the read and the write.
+    a.tier, a.tier_locked, a.tier_lock_reason = "general", True, "观察期"
+    a.save()
+    monkeypatch.setattr(tiering, "tiering_rows", lambda as_of: stale)
+
+    with pytest.raises(ValidationError):
+        tiering_apply(actor=people.manager1, as_of=D(2026, 6, 30))
+    a.refresh_from_db()
+    assert (a.tier, a.tier_locked) == ("general", True)
+    assert not CustomerTierChange.objects.exists()
+
+
+def test_it_refuses_to_apply_as_of_a_future_date(people):
+    from django.core.exceptions import ValidationError
+
+    CustomerFactory(code="A")
+    with pytest.raises(ValidationError):
+        tiering_apply(actor=people.manager1, as_of=D(2999, 1, 1))

@@ -137,8 +137,9 @@ def _entry(action: str, obj, changes: dict, reason: str = "") -> AuditEntry:
 
 def holds_release_due(*, customer_ids: list[int] | None, up_to: dt.date) -> list[SupplyHold]:
     """Record the release of every hold whose customer's overdue amount reached zero
-    after it was placed and by `up_to`. Released on that day, not on the day we notice."""
-    holds = SupplyHold.objects.filter(released_on__isnull=True, since__lt=up_to)
+    on or after the day it was placed and by `up_to`. Released on that day, not on the
+    day we notice."""
+    holds = SupplyHold.objects.filter(released_on__isnull=True, since__lte=up_to)
     if customer_ids is not None:
         holds = holds.filter(customer_id__in=customer_ids)
     holds = list(holds.select_related("customer"))
@@ -157,7 +158,8 @@ def holds_release_due(*, customer_ids: list[int] | None, up_to: dt.date) -> list
 
 
 def _release_holds(as_of: dt.date, report: CycleReport) -> None:
-    for hold in holds_release_due(customer_ids=None, up_to=as_of):
+    released = holds_release_due(customer_ids=None, up_to=as_of)
+    for hold in sorted(released, key=lambda h: h.customer.code):
         report.holds_released.append((hold.customer.code, hold.released_on))
 
 
@@ -266,7 +268,7 @@ def _place_holds(as_of, candidates: dict[int, DunningLetter], measures, report) 
         )  # fmt: skip
     SupplyHold.objects.bulk_create(new)
     placed = SupplyHold.objects.filter(since=as_of, customer_id__in=[h.customer_id for h in new])
-    placed = placed.select_related("customer", "trigger__project")
+    placed = placed.select_related("customer", "trigger__project").order_by("customer__code")
     _audit(
         [_entry("hold_place", h.customer, {"hold": [None, str(h.since)]}, h.reason) for h in placed]
     )

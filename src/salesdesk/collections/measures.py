@@ -84,20 +84,6 @@ def _greatest() -> str:
     return "GREATEST" if connection.vendor == "postgresql" else "MAX"
 
 
-def _overdue_expr(project: str, day: str) -> str:
-    """SQL for the overdue amount, in cents, of project `project` at the end of day `day`
-    (both SQL expressions). The prefix rule again, with cutoff = day."""
-    return f"""{_greatest()}(0,
-      (SELECT COALESCE(SUM({_cents("oi.amount")}), 0) FROM ledger_invoice oi
-        WHERE oi.project_id = {project} AND oi.date <= {day} AND oi.due_date < {day}
-          AND NOT EXISTS (SELECT 1 FROM ledger_invoicereversal oir
-                          WHERE oir.invoice_id = oi.id AND oir.date <= {day}))
-      - (SELECT COALESCE(SUM({_cents("op.amount")}), 0) FROM ledger_payment op
-        WHERE op.project_id = {project} AND op.date <= {day}
-          AND NOT EXISTS (SELECT 1 FROM ledger_paymentreversal opr
-                          WHERE opr.payment_id = op.id AND opr.date <= {day})))"""
-
-
 def _as_date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
@@ -108,57 +94,114 @@ def _fetch(sql: str, params: dict | None) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _relief_days(windows: str, owner: str) -> str:
-    """SQL for the days inside each window on which an overdue amount can have fallen:
-    days with a payment or an invoice reversal of a project `owner` matches, and the
-    window's last day. `windows` is a CTE with columns k, lo, hi and the column `owner`
-    names (project_id or customer_id)."""
-    match = "pr.id = w.project_id" if owner == "project_id" else "pr.customer_id = w.customer_id"
+def _day_after(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"({column} + 1)"
+    return f"date({column}, '+1 day')"
+
+
+def _window_steps() -> str:
+    """CTEs giving, for each row of the CTE `wp(k, project_id, lo, hi)` (a window [lo, hi]
+    and a project it looks at), the project's overdue amount in cents at the end of lo
+    and of every later day in the window on which it can change:
+    `project_steps(k, project_id, day, overdue)`.
+
+    The overdue amount at the end of day t is max(0, billed − paid) over the invoices
+    due before t (so dated before t too: a due date is never before its invoice's date)
+    and the payments dated ≤ t, neither reversed by t. An invoice counts from the day
+    after its due date until its reversal, a payment from its date until its reversal:
+    events whose running sums give billed and paid. The events up to lo are summed into
+    one row on lo, so only the few inside the window are ordered: one scan of the ledger,
+    whatever the number of projects, windows and days."""
+    start = _day_after("i.due_date")
+    amount = _cents("i.amount")
+    paid = _cents("p.amount")
+    on = _greatest()
     return f"""
-        SELECT w.k, p.date AS day FROM {windows} w
-          JOIN customers_project pr ON {match}
-          JOIN ledger_payment p ON p.project_id = pr.id AND p.date > w.lo AND p.date <= w.hi
-        UNION
-        SELECT w.k, r.date FROM {windows} w
-          JOIN customers_project pr ON {match}
-          JOIN ledger_invoice i ON i.project_id = pr.id
-          JOIN ledger_invoicereversal r ON r.invoice_id = i.id AND r.date > w.lo AND r.date <= w.hi
-        UNION
-        SELECT w.k, w.hi FROM {windows} w"""
+    wev(k, project_id, day, billed, paid) AS (
+        SELECT wp.k, wp.project_id, wp.lo, 0, 0 FROM wp
+        UNION ALL
+        SELECT wp.k, wp.project_id, {on}({start}, wp.lo), {amount}, 0
+          FROM wp JOIN ledger_invoice i ON i.project_id = wp.project_id
+          LEFT JOIN ledger_invoicereversal r ON r.invoice_id = i.id
+         WHERE {start} <= wp.hi AND (r.date IS NULL OR r.date > {start})
+        UNION ALL
+        SELECT wp.k, wp.project_id, {on}(r.date, wp.lo), -{amount}, 0
+          FROM wp JOIN ledger_invoice i ON i.project_id = wp.project_id
+          JOIN ledger_invoicereversal r ON r.invoice_id = i.id
+         WHERE r.date <= wp.hi AND r.date > {start}
+        UNION ALL
+        SELECT wp.k, wp.project_id, {on}(p.date, wp.lo), 0, {paid}
+          FROM wp JOIN ledger_payment p ON p.project_id = wp.project_id
+         WHERE p.date <= wp.hi
+        UNION ALL
+        SELECT wp.k, wp.project_id, {on}(r.date, wp.lo), 0, -{paid}
+          FROM wp JOIN ledger_payment p ON p.project_id = wp.project_id
+          JOIN ledger_paymentreversal r ON r.payment_id = p.id
+         WHERE r.date <= wp.hi
+    ),
+    daily AS (
+        SELECT k, project_id, day, SUM(billed) AS billed, SUM(paid) AS paid FROM wev
+         GROUP BY k, project_id, day
+    ),
+    project_steps AS (
+        SELECT k, project_id, day,
+               {on}(0, SUM(billed) OVER run - SUM(paid) OVER run) AS overdue
+          FROM daily
+        WINDOW run AS (PARTITION BY k, project_id ORDER BY day ROWS UNBOUNDED PRECEDING)
+    )"""
 
 
 def first_clear_day_of_projects(windows: list[tuple[int, dt.date, dt.date]]) -> dict[int, dt.date]:
-    """For each (project_id, lo, hi): the first day in (lo, hi] at whose end
+    """For each (project_id, lo, hi): the first day in [lo, hi] at whose end
     the project's overdue amount was zero, if there is one. One query.
+
+    The amount changes only on the days `_window_steps` looks at, so the first zero is
+    on one of them.
 
     A project's letter sequence ends on that day (DOMAIN §6)."""
     if not windows:
         return {}
     sql = f"""
     WITH {_windows_cte(windows)},
-    days AS ({_relief_days("w", "project_id")})
-    SELECT days.k, MIN(days.day) FROM days
-     WHERE {_overdue_expr("days.k", "days.day")} = 0
-     GROUP BY days.k"""
+    wp(k, project_id, lo, hi) AS (SELECT k, project_id, lo, hi FROM w),
+    {_window_steps()}
+    SELECT k, MIN(day) FROM project_steps WHERE overdue = 0 GROUP BY k"""
     return {key: _as_date(day) for key, day in _fetch(sql, None)}
 
 
 def first_clear_day_of_customers(
     windows: list[tuple[int, int, dt.date, dt.date]],
 ) -> dict[int, dt.date]:
-    """For each (hold_id, customer_id, lo, hi): the first day in (lo, hi] at
+    """For each (hold_id, customer_id, lo, hi): the first day in [lo, hi] at
     whose end the customer's overdue amount (all its projects) was zero. One query.
+
+    The customer's amount is the sum of its projects' amounts, summed as their changes
+    (each project step minus the one before it) in the order of the days.
 
     A supply hold is released on that day (DOMAIN §6)."""
     if not windows:
         return {}
     sql = f"""
     WITH {_windows_cte(windows, with_customer=True)},
-    days AS ({_relief_days("w", "customer_id")})
-    SELECT days.k, MIN(days.day) FROM days JOIN w ON w.k = days.k
-     WHERE (SELECT COALESCE(SUM({_overdue_expr("cp.id", "days.day")}), 0)
-              FROM customers_project cp WHERE cp.customer_id = w.customer_id) = 0
-     GROUP BY days.k"""
+    wp(k, project_id, lo, hi) AS (
+        SELECT w.k, pr.id, w.lo, w.hi FROM w JOIN customers_project pr
+            ON pr.customer_id = w.customer_id
+    ),
+    {_window_steps()},
+    changes(k, day, change) AS (
+        SELECT k, day,
+               overdue - LAG(overdue, 1, 0) OVER (PARTITION BY k, project_id ORDER BY day)
+          FROM project_steps
+        UNION ALL
+        SELECT k, lo, 0 FROM w
+    ),
+    customer_steps AS (
+        SELECT k, day, SUM(SUM(change)) OVER (PARTITION BY k ORDER BY day
+                                              ROWS UNBOUNDED PRECEDING) AS overdue
+          FROM changes GROUP BY k, day
+    )
+    SELECT k, MIN(day) FROM customer_steps WHERE overdue = 0 GROUP BY k"""
     return {key: _as_date(day) for key, day in _fetch(sql, None)}
 
 
@@ -171,7 +214,7 @@ def _date_literal(day: dt.date) -> str:
 
 
 def _windows_cte(windows, with_customer: bool = False) -> str:
-    """A CTE `w(k, project_id | customer_id, lo, hi)` of the windows (lo, hi]."""
+    """A CTE `w(k, project_id | customer_id, lo, hi)` of the windows [lo, hi]."""
     rows = []
     for window in windows:
         if with_customer:

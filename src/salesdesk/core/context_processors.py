@@ -11,9 +11,21 @@ def navigation(request):
         ("home", _("Today"), reverse("home")),
         ("customers", _("Customers"), reverse("customer_list")),
         ("projects", _("Projects"), reverse("project_list")),
+        ("pipeline", _("Pipeline"), reverse("pipeline_list")),
         ("aging", _("Aging"), reverse("aging")),
         ("floor", _("Floor prices"), reverse("floor_prices")),
+        ("visits", _("Visits"), reverse("visit_list")),
     ]
+    if user.is_admin or user.has_role("sales", "manager"):
+        items.append(("claims", _("Claims"), reverse("claim_list")))
+    if user.is_admin or user.has_role("sales", "manager", "marketing", "finance", "legal"):
+        items.append(("collections", _("Collections"), reverse("collections_tasks")))
+    elif user.has_role("supply"):
+        items.append(("collections", _("Supply holds"), reverse("collections_holds")))
+    if user.is_admin or user.has_role("legal", "manager"):
+        items.append(("legal", _("Legal"), reverse("legal_queue")))
+    if user.is_admin or user.has_role("manager", "marketing"):
+        items.append(("tiering", _("Tiering"), reverse("tiering_preview")))
     if user.is_admin or user.has_role("finance"):
         items.append(("import", _("Import"), reverse("import_upload")))
     if user.is_admin:

@@ -23,6 +23,7 @@ REGISTRY: dict[str, str] = {
     "holds": "salesdesk.collections.reports:holds_report",
     "tasks": "salesdesk.collections.reports:tasks_report",
     "tiers": "salesdesk.customers.reports:tiers_report",
+    "pipeline": "salesdesk.pipeline.reports:pipeline_report",
 }
 
 

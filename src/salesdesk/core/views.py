@@ -13,7 +13,10 @@ from salesdesk.customers.selectors import archive_counts
 
 @login_required
 def home(request):
-    return render(request, "core/home.html", {"counts": archive_counts(request.user)})
+    from salesdesk.collections.today import today_for
+
+    context = {"counts": archive_counts(request.user), **today_for(request.user)}
+    return render(request, "core/home.html", context)
 
 
 @login_required

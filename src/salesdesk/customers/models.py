@@ -32,6 +32,14 @@ class Customer(TimeStamped):
     name = models.CharField(_("name"), max_length=200, db_index=True)
     # Folded name and pinyin initials, so "zjsj" or a traditional spelling finds 中建三局.
     search_key = models.CharField(_("search key"), max_length=400, blank=True, editable=False)
+    # Folded name without legal form and region, and the pinyin of its first two
+    # characters: the duplicate check of claim protection looks these up (lib/names.py).
+    name_key = models.CharField(
+        _("name key"), max_length=200, blank=True, editable=False, db_index=True
+    )
+    name_head = models.CharField(
+        _("name head"), max_length=40, blank=True, editable=False, db_index=True
+    )
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     industry = models.CharField(_("industry"), max_length=100, blank=True)
     region = models.CharField(_("region"), max_length=100, blank=True, db_index=True)
@@ -217,3 +225,136 @@ class CustomerTierChange(models.Model):
 
     def __str__(self):
         return f"{self.customer}: {self.from_tier or '-'} → {self.to_tier or '-'}"
+
+
+# Claim protection (DOMAIN §9) -----------------------------------------------------------
+
+
+class ClaimStatus(models.TextChoices):
+    ACTIVE = "active", _("Registered")
+    RELEASED = "released", _("Released")
+    ENDED = "ended", _("Ended")
+
+
+class ProspectClaim(TimeStamped):
+    """A salesperson's registration of a prospect (报备): it protects the prospect from
+    other salespeople's registrations until `protected_until` (inclusive)."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="claims"
+    )
+    claimant = models.ForeignKey(
+        User, verbose_name=_("registered by"), on_delete=models.PROTECT, related_name="claims"
+    )
+    registered_on = models.DateField(_("registered on"))
+    protected_until = models.DateField(_("protected until"), db_index=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.ACTIVE
+    )
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    end_reason = models.CharField(_("why it ended"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["protected_until", "id"]
+        verbose_name = _("prospect registration")
+        verbose_name_plural = _("prospect registrations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(status="active"),
+                name="claim_one_active_per_customer",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="active") | Q(ended_on__isnull=False),
+                name="claim_ended_has_date",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["claimant", "status", "protected_until"], name="claim_claimant_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.customer} ({self.claimant}, {self.protected_until})"
+
+    def protects_on(self, day) -> bool:
+        return self.status == ClaimStatus.ACTIVE and self.protected_until >= day
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", _("Awaiting decision")
+    KEPT = "kept", _("Kept with the owner")
+    REASSIGNED = "reassigned", _("Reassigned to the challenger")
+
+
+class ClaimDispute(TimeStamped):
+    """A refused registration of a company that is already someone else's, for the
+    managers to arbitrate: keep it with the owner or hand it to the challenger."""
+
+    challenger = models.ForeignKey(
+        User,
+        verbose_name=_("registered by"),
+        on_delete=models.PROTECT,
+        related_name="claim_challenges",
+    )
+    name = models.CharField(_("name registered"), max_length=200)
+    credit_code = models.CharField(_("credit code registered"), max_length=18, blank=True)
+    region = models.CharField(_("region registered"), max_length=100, blank=True)
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("existing customer"),
+        on_delete=models.PROTECT,
+        related_name="claim_disputes",
+    )
+    owner = models.ForeignKey(
+        User, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="claim_defences"
+    )
+    claim = models.ForeignKey(
+        ProspectClaim,
+        verbose_name=_("owner's registration"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disputes",
+    )
+    match_reason = models.CharField(_("match"), max_length=30)
+    match_score = models.PositiveSmallIntegerField(_("match score"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=DisputeStatus.choices, default=DisputeStatus.OPEN
+    )
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.CharField(_("reason for the decision"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("registration dispute")
+        verbose_name_plural = _("registration disputes")
+        constraints = [
+            # A second refused attempt of the same person on the same customer is the
+            # same dispute, not a new one.
+            models.UniqueConstraint(
+                fields=["challenger", "customer"],
+                condition=Q(status="open"),
+                name="claim_dispute_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open") | (Q(decided_at__isnull=False) & ~Q(decision_reason="")),
+                name="claim_dispute_decided_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(match_score__lte=100), name="claim_dispute_score_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-created_at"], name="claim_dispute_status_idx")]
+
+    def __str__(self):
+        return f"{self.name} → {self.customer} ({self.get_status_display()})"

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from salesdesk.collections.views import customer_hold, project_collections_context
 from salesdesk.core.access import assignable_owners, can_edit_archive, can_reassign_owner
 from salesdesk.core.forms import add_service_errors
 from salesdesk.core.policy import policy_as_of
@@ -101,6 +102,7 @@ def customer_detail(request, code):
         "can_edit": can_edit_archive(request.user),
         "can_reassign": can_reassign_owner(request.user),
         "can_set_tier": request.user.is_admin or request.user.has_role("manager"),
+        "hold": customer_hold(customer),
     }
     return render(request, "customers/customer_detail.html", context)
 
@@ -279,6 +281,7 @@ def project_detail(request, code):
         "audit": selectors.project_audit(project),
         "can_edit": can_edit_archive(request.user),
         **project_ledger_context(request, project),
+        **project_collections_context(request, project),
     }
     return render(request, "customers/project_detail.html", context)
 

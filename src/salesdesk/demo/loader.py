@@ -176,6 +176,8 @@ def _customer_row(data: CustomerData, staff: Staff) -> Customer:
         code=data.code,
         name=data.name,
         search_key=names.search_key(data.name),
+        name_key=names.name_key(data.name),
+        name_head=names.name_head(data.name),
         credit_code=data.credit_code,
         industry=data.industry,
         region=data.region,

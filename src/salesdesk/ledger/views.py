@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from salesdesk.collections.selectors import holds_in_force
 from salesdesk.core.choices import Role
 from salesdesk.core.forms import add_service_errors
 from salesdesk.core.reporting import to_csv, to_json, to_xlsx
@@ -85,10 +86,11 @@ def _back(project, anchor: str = "ledger"):
     return redirect(reverse("project_detail", args=[project.code]) + f"#{anchor}")
 
 
-def _form_page(request, *, project, form, title, anchor, record=None, offset=None):
+def _form_page(request, *, project, form, title, anchor, record=None, offset=None, hold=None):
     """A form on a page of its own: where a post from the project page lands when it has
     errors, and what works without the project page at all."""
     context = {
+        "hold": hold,
         "project": project,
         "form": form,
         "title": title,
@@ -183,9 +185,11 @@ def delivery_post(request, code):
                     % {"floor": delivery.floor_price},
                 )
             return _back(project, "deliveries")
+    hold = holds_in_force([project.customer_id], dt.date.today()).get(project.customer_id)
     return _form_page(
-        request, project=project, form=form, title=_("Post a delivery"), anchor="deliveries"
-    )
+        request, project=project, form=form, title=_("Post a delivery"), anchor="deliveries",
+        hold=hold,
+    )  # fmt: skip
 
 
 @login_required

@@ -1,0 +1,275 @@
+"""Claim protection over HTTP: register a prospect, check for duplicates, list claims
+and disputes, decide a dispute. Every list is scoped to the caller (DOMAIN §1, §9)."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from ninja import Field, Query, Router, Schema, Status
+
+from salesdesk.core.models import User
+from salesdesk.core.services import PermissionDenied
+from salesdesk.customers import claims, selectors
+from salesdesk.customers.choices import LeadSource
+from salesdesk.customers.models import ClaimDispute, DisputeStatus
+
+router = Router(tags=["claims"])
+
+
+# Schemas -----------------------------------------------------------------------------
+
+
+class ProspectIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    credit_code: str = ""
+    region: str = Field("", max_length=100)
+    industry: str = Field("", max_length=100)
+    address: str = Field("", max_length=300)
+    source: LeadSource | None = None
+
+
+class ClaimOut(Schema):
+    id: int
+    customer: str = Field(..., alias="customer.code")
+    customer_name: str = Field(..., alias="customer.name")
+    claimant: str = Field(..., alias="claimant.username")
+    registered_on: dt.date
+    protected_until: dt.date
+    status: str
+    state: str = Field(..., description="protected, expiring, expired or ended (as of today)")
+    ended_on: dt.date | None
+    end_reason: str
+
+    @staticmethod
+    def resolve_state(obj):
+        return claims.claim_state(obj, dt.date.today())
+
+
+class RegistrationOut(Schema):
+    outcome: str = Field(..., description="created, renewed or taken_over")
+    claim: ClaimOut
+
+
+class DuplicateOut(Schema):
+    customer: str | None = Field(None, description="code; null when the caller may not see it")
+    name: str
+    owner: str
+    owner_name: str
+    status: str
+    match: bool
+    reason: str
+    reason_label: str
+    score: int
+    protected_until: dt.date | None = Field(None, description="of the owner's registration")
+
+
+class DuplicateCheckOut(Schema):
+    matches: list[DuplicateOut]
+    similar: list[DuplicateOut]
+
+
+class ErrorItem(Schema):
+    field: str | None
+    message: str
+
+
+class RefusalOut(Schema):
+    detail: list[ErrorItem]
+    existing: DuplicateOut
+    dispute: int | None = Field(None, description="the dispute sent to the managers")
+
+
+class DisputeOut(Schema):
+    id: int
+    status: str
+    name: str
+    credit_code: str
+    region: str
+    challenger: str = Field(..., alias="challenger.username")
+    customer: str = Field(..., alias="customer.code")
+    customer_name: str = Field(..., alias="customer.name")
+    owner: str = Field(..., alias="owner.username")
+    match_reason: str
+    match_score: int
+    protected_until: dt.date | None = None
+    created_at: dt.datetime
+    decided_by: str | None = None
+    decided_at: dt.datetime | None
+    decision_reason: str
+    can_decide: bool = False
+
+    @staticmethod
+    def resolve_protected_until(obj):
+        return obj.claim.protected_until if obj.claim_id else None
+
+    @staticmethod
+    def resolve_decided_by(obj):
+        return obj.decided_by.username if obj.decided_by_id else None
+
+
+class DecisionIn(Schema):
+    decision: str = Field(..., pattern="^(keep|reassign)$")
+    reason: str = Field(..., min_length=1, max_length=200)
+
+
+def page_of(item):
+    class PageOut(Schema):
+        count: int
+        page: int
+        page_size: int
+        num_pages: int
+        items: list[item]
+
+    PageOut.__name__ = f"{item.__name__}Page"
+    return PageOut
+
+
+ClaimPage = page_of(ClaimOut)
+DisputePage = page_of(DisputeOut)
+
+
+class ClaimQuery(Schema):
+    state: str = Field(
+        claims.ClaimState.PROTECTED, description="protected, expiring, expired, ended or all"
+    )
+    page: int = 1
+    page_size: int = 50
+
+
+class DisputeQuery(Schema):
+    status: str = Field(DisputeStatus.OPEN, description="open, kept, reassigned or all")
+    page: int = 1
+    page_size: int = 50
+
+
+class DuplicateQuery(Schema):
+    name: str = ""
+    credit_code: str = ""
+
+
+# Helpers -----------------------------------------------------------------------------
+
+
+def _duplicate_out(duplicate: claims.Duplicate, visible: set[int]) -> dict:
+    customer, result = duplicate.customer, duplicate.result
+    return {
+        "customer": customer.code if customer.pk in visible else None,
+        "name": customer.name,
+        "owner": customer.owner.username,
+        "owner_name": str(customer.owner),
+        "status": customer.status,
+        "match": result.is_match,
+        "reason": result.reason.value,
+        "reason_label": duplicate.reason_label,
+        "score": round(result.score),
+        "protected_until": duplicate.claim.protected_until if duplicate.claim else None,
+    }
+
+
+def _visible_ids(user: User, duplicates) -> set[int]:
+    ids = [duplicate.customer.pk for duplicate in duplicates]
+    if not ids:
+        return set()
+    return set(selectors.customer_queryset(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _page(queryset, page: int, page_size: int) -> dict:
+    page_size = max(1, min(page_size, 500))
+    result = selectors.paginate(queryset, page, page_size)
+    return {
+        "count": result.count,
+        "page": result.number,
+        "page_size": result.page_size,
+        "num_pages": result.num_pages,
+        "items": result.items,
+    }
+
+
+def _with_can_decide(user: User, dispute: ClaimDispute) -> ClaimDispute:
+    dispute.can_decide = dispute.status == DisputeStatus.OPEN and claims.can_decide(user, dispute)
+    return dispute
+
+
+# Endpoints ---------------------------------------------------------------------------
+
+
+@router.get(
+    "/customers/duplicates",
+    response=DuplicateCheckOut,
+    summary="Which customers a name or credit code would duplicate (the claim check)",
+)
+def duplicates(request, query: Query[DuplicateQuery]):
+    if not claims.can_check(request.user):
+        raise PermissionDenied("only sales, managers and company-wide roles check duplicates")
+    check = claims.duplicates_find(query.name, query.credit_code)
+    visible = _visible_ids(request.user, check.matches + check.similar)
+    return {
+        "matches": [_duplicate_out(d, visible) for d in check.matches],
+        "similar": [_duplicate_out(d, visible) for d in check.similar],
+    }
+
+
+@router.post(
+    "/prospects",
+    response={201: RegistrationOut, 409: RefusalOut},
+    summary="Register a prospect and protect it (409 with the existing customer when taken)",
+)
+def prospect_register(request, payload: ProspectIn):
+    values = payload.dict()
+    values["source"] = values["source"] or ""
+    try:
+        registration = claims.prospect_register(actor=request.user, **values)
+    except claims.ClaimRefused as refusal:
+        visible = _visible_ids(request.user, [refusal.duplicate])
+        return Status(
+            409,
+            {
+                "detail": [
+                    {"field": field, "message": message}
+                    for field, messages in refusal.message_dict.items()
+                    for message in messages
+                ],
+                "existing": _duplicate_out(refusal.duplicate, visible),
+                "dispute": refusal.dispute.pk if refusal.dispute else None,
+            },
+        )
+    return Status(201, {"outcome": registration.outcome, "claim": registration.claim})
+
+
+@router.get("/claims", response=ClaimPage, summary="Prospect registrations the caller may see")
+def claim_list(request, query: Query[ClaimQuery]):
+    states = {value for value, _label in claims.ClaimState.CHOICES}
+    if query.state not in states:
+        raise ValidationError({"state": f"one of {', '.join(sorted(states))}"})
+    return _page(claims.claim_list(request.user, state=query.state), query.page, query.page_size)
+
+
+@router.get(
+    "/claim-disputes", response=DisputePage, summary="Registration disputes the caller may see"
+)
+def dispute_list(request, query: Query[DisputeQuery]):
+    if query.status not in (*DisputeStatus.values, "all"):
+        raise ValidationError({"status": "one of open, kept, reassigned, all"})
+    page = _page(
+        claims.dispute_list(request.user, status=query.status), query.page, query.page_size
+    )
+    page["items"] = [_with_can_decide(request.user, dispute) for dispute in page["items"]]
+    return page
+
+
+@router.get("/claim-disputes/{dispute_id}", response=DisputeOut)
+def dispute_detail(request, dispute_id: int):
+    return _with_can_decide(request.user, claims.dispute_get(request.user, dispute_id))
+
+
+@router.post(
+    "/claim-disputes/{dispute_id}/decide",
+    response=DisputeOut,
+    summary="Keep the customer with its owner or reassign it to the challenger (manager of "
+    "both salespeople, or an administrator)",
+)
+def dispute_decide(request, dispute_id: int, payload: DecisionIn):
+    dispute = claims.dispute_get(request.user, dispute_id)
+    claims.dispute_decide(
+        actor=request.user, dispute=dispute, decision=payload.decision, reason=payload.reason
+    )
+    return _with_can_decide(request.user, claims.dispute_get(request.user, dispute_id))
