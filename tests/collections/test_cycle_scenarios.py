@@ -26,7 +26,9 @@ def run_daily(first: dt.date, last: dt.date) -> None:
 @pytest.fixture
 def project(db):
     project = ProjectFactory(payment_terms_days=30)
-    ledger.invoice_post(actor=None, number="I1", project=project, date=D(2026, 1, 1), amount="1000.00")
+    ledger.invoice_post(
+        actor=None, number="I1", project=project, date=D(2026, 1, 1), amount="1000.00"
+    )
     return project  # I1 is due 2026-01-31
 
 
@@ -55,8 +57,12 @@ def test_it_issues_letters_then_holds_on_the_exact_days(project):
 
 def test_it_releases_the_hold_on_the_payment_day_and_restarts_the_sequence(project):
     run_daily(D(2026, 1, 1), D(2026, 4, 20))
-    ledger.payment_post(actor=None, reference="P1", project=project, date=D(2026, 4, 25), amount="1000.00")
-    ledger.invoice_post(actor=None, number="I2", project=project, date=D(2026, 5, 1), amount="500.00")
+    ledger.payment_post(
+        actor=None, reference="P1", project=project, date=D(2026, 4, 25), amount="1000.00"
+    )
+    ledger.invoice_post(
+        actor=None, number="I2", project=project, date=D(2026, 5, 1), amount="500.00"
+    )
     run_daily(D(2026, 4, 21), D(2026, 7, 15))
 
     hold = SupplyHold.objects.get(customer=project.customer)
@@ -96,8 +102,12 @@ def test_it_sends_a_project_to_legal_after_180_days(project):
 
 def test_it_ends_a_sequence_when_the_overdue_amount_reaches_zero_between_runs(project):
     cycle_run(as_of=D(2026, 3, 3))
-    ledger.payment_post(actor=None, reference="P1", project=project, date=D(2026, 3, 10), amount="1000.00")
-    ledger.invoice_post(actor=None, number="I2", project=project, date=D(2026, 3, 5), amount="200.00")
+    ledger.payment_post(
+        actor=None, reference="P1", project=project, date=D(2026, 3, 10), amount="1000.00"
+    )
+    ledger.invoice_post(
+        actor=None, number="I2", project=project, date=D(2026, 3, 5), amount="200.00"
+    )
     cycle_run(as_of=D(2026, 5, 6))  # I2 (due 04-04) is 32 days past due
 
     assert letters(project) == [
@@ -108,6 +118,8 @@ def test_it_ends_a_sequence_when_the_overdue_amount_reaches_zero_between_runs(pr
 
 def test_it_goes_on_with_the_sequence_while_something_stays_overdue(project):
     cycle_run(as_of=D(2026, 3, 3))
-    ledger.payment_post(actor=None, reference="P1", project=project, date=D(2026, 3, 10), amount="999.99")
+    ledger.payment_post(
+        actor=None, reference="P1", project=project, date=D(2026, 3, 10), amount="999.99"
+    )
     cycle_run(as_of=D(2026, 3, 18))
     assert letters(project)[-1] == (2, D(2026, 3, 18), Decimal("0.01"))

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -16,7 +18,23 @@ def home(request):
     from salesdesk.collections.today import today_for
 
     context = {"counts": archive_counts(request.user), **today_for(request.user)}
+    if request.user.has_role("sales", "manager"):
+        context.update(_sales_reminders(request.user))
     return render(request, "core/home.html", context)
+
+
+def _sales_reminders(user) -> dict:
+    """Visits and reduced-contact touches due, for the people who make them."""
+    from salesdesk.pipeline.selectors import Context, touches_due
+    from salesdesk.visits.reminders import visit_reminders
+
+    today = dt.date.today()
+    due = touches_due(user, Context.as_of(today))
+    return {
+        "visits": visit_reminders(user, today),
+        "touches": list(due[:5]),
+        "touches_count": due.count(),
+    }
 
 
 @login_required

@@ -19,6 +19,7 @@ from salesdesk.customers.forms import ContactForm, CustomerForm, ProjectForm, Re
 from salesdesk.customers.models import Contact
 from salesdesk.ledger.selectors import customer_first_delivery
 from salesdesk.ledger.views import project_ledger_context
+from salesdesk.visits.views import customer_visits_context
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -103,6 +104,7 @@ def customer_detail(request, code):
         "can_reassign": can_reassign_owner(request.user),
         "can_set_tier": request.user.is_admin or request.user.has_role("manager"),
         "hold": customer_hold(customer),
+        **customer_visits_context(request, customer),
     }
     return render(request, "customers/customer_detail.html", context)
 
