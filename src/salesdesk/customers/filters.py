@@ -59,10 +59,13 @@ class CustomerFilter(django_filters.FilterSet):
         fields = ["q", "tier", "status", "owner", "plant", "region"]
 
     def filter_search(self, queryset, name, value):
+        # Three plain LIKEs on values stored in one case: PostgreSQL answers them from
+        # its trigram indexes (migration 0004), where UPPER(...) LIKE would scan.
         value = value.strip()
         if not value:
             return queryset
-        condition = search_condition(value, ("name", "code", "credit_code"))
+        upper = names.to_halfwidth(value).upper()
+        condition = Q(code__contains=upper) | Q(credit_code__contains=upper)
         folded = names.fold(value)
         if folded:
             condition |= Q(search_key__contains=folded)
