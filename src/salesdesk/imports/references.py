@@ -11,6 +11,7 @@ from django.db import models
 from salesdesk.core.models import Plant, User
 from salesdesk.customers.models import Customer, Project
 from salesdesk.imports.spec import Row, SheetRun
+from salesdesk.pipeline.models import Opportunity
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ PLANTS = Target("plants", "plant", Plant, "code")
 USERS = Target("users", "user", User, "username")
 CUSTOMERS = Target("customers", "customer", Customer, "code")
 PROJECTS = Target("projects", "project", Project, "code")
+OPPORTUNITIES = Target("opportunities", "opportunity", Opportunity, "code")
 
 
 def fetch(

@@ -97,6 +97,30 @@ SAMPLE: dict[str, list[dict]] = {
         {"reference": "EXP-2025-002", "salesperson": "zhaofang", "date": D(2025, 5, 20),
          "amount": Decimal("560"), "category": "招待"},
     ],
+    "opportunities": [
+        # Owner blank: the customer's owner. A full risk form (score 78.6: passes).
+        {"code": "O2025-001", "customer": "C1001", "name": "浦东综合体二期供应",
+         "value": Decimal("3500000"), "expected_close": D(2025, 9, 30), "stage": "proposal",
+         "source": "tender", "need": "是", "budget": "是", "decision_maker_known": "是",
+         "f1": 4, "f2": 4, "f3": 5, "f4": 3, "f5": 4, "f6": 4, "f7": 5},
+        # A partly filled risk form: no score yet.
+        {"code": "O2025-002", "customer": "C1002", "name": "沿江高速四标段", "owner": "zhaofang",
+         "value": Decimal("1200000.50"), "stage": "qualified", "need": "yes", "budget": "no",
+         "f1": 3, "f2": 2},
+        # Stage and source blank: a lead, with the customer's lead source.
+        {"code": "O2025-003", "customer": "C1003", "name": "市政管网改造",
+         "expected_close": D(2026, 3, 31)},
+    ],
+    "visits": [
+        # An advance: the next step is what the customer committed to, due by then.
+        {"customer": "C1001", "date": D(2025, 3, 20), "salesperson": "limin",
+         "outcome": "advance", "next_step": "安排C30样品试验", "next_step_due": D(2025, 3, 31),
+         "notes": "刘总同意试配"},
+        {"customer": "C1002", "date": D(2025, 5, 8), "salesperson": "zhaofang",
+         "outcome": "order", "notes": "签订三标段供货合同"},
+        {"customer": "C1003", "date": D(2025, 6, 12), "salesperson": "limin",
+         "outcome": "continuation", "next_step": "寄送资质文件", "next_step_due": D(2025, 6, 20)},
+    ],
 }  # fmt: skip
 
 

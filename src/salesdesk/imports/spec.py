@@ -112,12 +112,29 @@ class SheetRun:
             row.failed = True
             self.run.failed_keys.setdefault(self.spec.name, set()).add(row.key)
 
-    def errors_from(self, row: Row, exc: ValidationError, default_column: str) -> None:
+    def errors_from(
+        self,
+        row: Row,
+        exc: ValidationError,
+        default_column: str,
+        aliases: dict[str, str] | None = None,
+    ) -> None:
         """A service's ValidationError as error lines: on the column a message's field
-        names when the sheet has that column, else on `default_column`."""
+        names when the sheet has that column, else on `default_column`. `aliases` maps
+        a service's field to the column it was read from (a visit's `commitment_due` is
+        the sheet's `next_step_due`); an aliased field's message is left out when its
+        column already has one from the same error (the same fault seen twice)."""
+        aliases = aliases or {}
         by_field = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+        reported: set[str] = set()
         for name, messages in by_field.items():
-            column = name if name and self.spec.column(name) else default_column
+            if name in aliases:
+                column = aliases[name]
+                if column in reported:
+                    continue
+            else:
+                column = name if name and self.spec.column(name) else default_column
+            reported.add(column)
             for message in messages:
                 self.error(row, column, message)
 
