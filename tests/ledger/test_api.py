@@ -596,3 +596,17 @@ def test_it_refuses_to_reverse_a_record_twice(people, records, api_for):
 
     assert again.status_code == 422
     assert api.get("/api/v1/payments/R1").json()["reversal"]["date"] == "2026-03-01"
+
+
+def test_it_reverses_an_expense_once_and_only_for_finance(people, ledger, api_for):
+    assert post(api_for(people.finance), "expenses", EXPENSE).status_code == 201
+    reversal = {"date": "2026-01-20", "reason": "claimed twice"}
+
+    assert post(api_for(people.sales1), "expenses/EXP-1/reversal", reversal).status_code == 403
+    assert post(api_for(people.finance), "expenses/NOPE/reversal", reversal).status_code == 404
+    response = post(api_for(people.finance), "expenses/EXP-1/reversal", reversal)
+    assert response.status_code == 201
+    assert response.json()["reversal"]["date"] == "2026-01-20"
+    assert response.json()["reversal"]["reason"] == "claimed twice"
+    again = post(api_for(people.finance), "expenses/EXP-1/reversal", reversal)
+    assert again.status_code == 422

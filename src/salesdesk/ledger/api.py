@@ -339,6 +339,21 @@ def expense_post(request, payload: ExpenseIn):
     return Status(201 if created else 200, expense)
 
 
+@router.post(
+    "/expenses/{reference}/reversal",
+    response={201: ExpenseOut},
+    summary="Reverse an expense from a date on (finance, admin)",
+)
+def expense_reverse(request, reference: str, payload: ReversalIn):
+    _require(request.user, services.REVERSERS, _("Only finance may reverse a posted record."))
+    related = ("salesperson", "project", "posted_by", "reversal__reversed_by")
+    expense = Expense.objects.select_related(*related).get(reference=reference)
+    services.record_reverse(
+        actor=request.user, record=expense, date=payload.date, reason=payload.reason
+    )
+    return Status(201, Expense.objects.select_related(*related).get(pk=expense.pk))
+
+
 # Balances and aging ------------------------------------------------------------------
 
 

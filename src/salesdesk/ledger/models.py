@@ -223,6 +223,21 @@ class PaymentReversal(Reversal):
         return f"{self.payment} reversed {self.date}"
 
 
+class ExpenseReversal(Reversal):
+    """An expense claim posted in error, cancelled."""
+
+    expense = models.OneToOneField(
+        Expense, verbose_name=_("expense"), on_delete=models.PROTECT, related_name="reversal"
+    )
+
+    class Meta:
+        verbose_name = _("expense reversal")
+        verbose_name_plural = _("expense reversals")
+
+    def __str__(self):
+        return f"{self.expense} reversed {self.date}"
+
+
 class FloorPrice(TimeStamped):
     """The lowest unit price a product may be sold at without a manager's approval.
 

@@ -142,6 +142,11 @@ class ExpenseOut(Schema):
     amount: Money
     category: str
     posted_by: str | None = None
+    reversal: ReversalOut | None = Field(None, description="null while the record stands")
+
+    @staticmethod
+    def resolve_reversal(obj):
+        return getattr(obj, "reversal", None)
 
     @staticmethod
     def resolve_project(obj):

@@ -25,6 +25,7 @@ from salesdesk.ledger.models import (
     Delivery,
     DeliveryReversal,
     Expense,
+    ExpenseReversal,
     FloorPrice,
     Invoice,
     InvoiceReversal,
@@ -354,12 +355,17 @@ def expense_post(*, actor: User | None, reference: str, **fields) -> tuple[Expen
 
 # Reversals ---------------------------------------------------------------------------
 
-_REVERSAL = {Delivery: DeliveryReversal, Invoice: InvoiceReversal, Payment: PaymentReversal}
+_REVERSAL = {
+    Delivery: DeliveryReversal,
+    Invoice: InvoiceReversal,
+    Payment: PaymentReversal,
+    Expense: ExpenseReversal,
+}
 
 
 @transaction.atomic
 def record_reverse(*, actor: User | None, record, date: dt.date, reason: str):
-    """Cancel a posted delivery, invoice or payment from `date` on, with a reason.
+    """Cancel a posted delivery, invoice, payment or expense from `date` on, with a reason.
 
     The record itself is untouched: reports as of an earlier date still see it.
     """
