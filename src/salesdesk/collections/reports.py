@@ -6,8 +6,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import QuerySet
 
 from salesdesk.collections.cycle import month_end, payments_between
+from salesdesk.collections.measures import first_clear_day_of_customers
 from salesdesk.collections.models import CollectionTask, DunningLetter, SupplyHold
-from salesdesk.collections.selectors import holds_in_force
 from salesdesk.core.reporting import Report, ReportError
 from salesdesk.customers.models import Project
 from salesdesk.lib.money import format_money
@@ -50,20 +50,22 @@ def letters_report(
 
 def holds_report(*, as_of: dt.date, customers: QuerySet | None = None, **_ignored) -> Report:
     """Every supply hold placed up to `as_of`, current or past. A hold released after
-    `as_of` shows as still active on that date."""
+    `as_of` shows as still active on that date; a release the ledger shows but nobody has
+    recorded yet (no cycle or payment since) counts from the day it happened."""
     holds = SupplyHold.objects.filter(since__lte=as_of)
     if customers is not None:
         holds = holds.filter(customer__in=customers)
     holds = list(
         holds.select_related("customer", "trigger__project").order_by("since", "customer__code")
     )
-    in_force = holds_in_force([h.customer_id for h in holds], as_of)
+    unrecorded = [(h.pk, h.customer_id, h.since, as_of) for h in holds if h.released_on is None]
+    cleared = first_clear_day_of_customers(unrecorded) if unrecorded else {}
     rows = []
     for hold in holds:
-        active = (
-            in_force.get(hold.customer_id) is not None and in_force[hold.customer_id].pk == hold.pk
-        )
-        released = None if active else _released_on(hold, as_of)
+        if hold.released_on is not None:
+            released = hold.released_on if hold.released_on <= as_of else None
+        else:
+            released = cleared.get(hold.pk)
         rows.append(
             {
                 "customer": hold.customer.code,
@@ -75,17 +77,6 @@ def holds_report(*, as_of: dt.date, customers: QuerySet | None = None, **_ignore
             }
         )
     return Report(name="holds", as_of=as_of, rows=rows, totals={})
-
-
-def _released_on(hold: SupplyHold, as_of: dt.date) -> dt.date | None:
-    if hold.released_on is not None and hold.released_on <= as_of:
-        return hold.released_on
-    # Not recorded yet: the day the ledger says the customer's overdue reached zero.
-    from salesdesk.collections.measures import first_clear_day_of_customers
-
-    return first_clear_day_of_customers([(hold.pk, hold.customer_id, hold.since, as_of)]).get(
-        hold.pk
-    )
 
 
 def tasks_report(
