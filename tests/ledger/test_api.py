@@ -177,6 +177,7 @@ def test_it_posts_a_payment_and_an_expense(people, ledger, api_for):
         "amount": "88.80",
         "category": "travel",
         "posted_by": "finance",
+        "reversal": None,
     }
 
 

@@ -25,7 +25,7 @@ from salesdesk.collections.choices import LegalReason, TaskStatus
 from salesdesk.collections.measures import (
     first_clear_day_of_customers,
     first_clear_day_of_projects,
-    payments_between,
+    payments_sum_sql,
     unsettled_due_before,
 )
 from salesdesk.collections.models import (
@@ -344,23 +344,28 @@ def _draft_tasks(as_of: dt.date, policy: Policy, report: CycleReport) -> None:
 
 
 def _assess_tasks(as_of: dt.date, report: CycleReport) -> None:
+    """Assess every task of a month that has ended: one UPDATE per month, whatever the
+    number of tasks (collected = the month's payments not reversed by `as_of`)."""
     pending = CollectionTask.objects.filter(assessed_on__isnull=True, month__lt=month_start(as_of))
     months = sorted(set(pending.values_list("month", flat=True)))
     for month in months:
-        tasks = list(pending.filter(month=month))
-        collected = collected_in_month([t.project_id for t in tasks], month, as_of)
-        for task in tasks:
-            task.collected = collected.get(task.project_id, ZERO)
-            task.assessed_on = as_of
-            task.status = TaskStatus.ASSESSED
-        CollectionTask.objects.bulk_update(
-            tasks, ["collected", "assessed_on", "status"], batch_size=2000
-        )
-        report.tasks_assessed.append((month, len(tasks)))
+        count = assess_month(month, as_of)
+        report.tasks_assessed.append((month, count))
 
 
-def collected_in_month(
-    project_ids: list[int], month: dt.date, as_of: dt.date
-) -> dict[int, Decimal]:
-    """Payments per project dated in the month (DOMAIN §6), less those reversed by `as_of`."""
-    return payments_between(project_ids, month, month_end(month), as_of)
+def assess_month(month: dt.date, as_of: dt.date) -> int:
+    collected = payments_sum_sql("collections_collectiontask.project_id")
+    sql = f"""
+    UPDATE collections_collectiontask
+       SET collected = {collected}, assessed_on = %(as_of)s, status = %(status)s
+     WHERE month = %(month)s AND assessed_on IS NULL"""
+    params = {
+        "as_of": as_of.isoformat(),
+        "status": TaskStatus.ASSESSED.value,
+        "month": month.isoformat(),
+        "first": month.isoformat(),
+        "last": month_end(month).isoformat(),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount

@@ -242,3 +242,13 @@ def payments_between(
      GROUP BY p.project_id"""
     params = {"first": first.isoformat(), "last": last.isoformat(), "as_of": as_of.isoformat()}
     return {pk: cents_to_money(total) for pk, total in _fetch(sql, params)}
+
+
+def payments_sum_sql(project_column: str) -> str:
+    """SQL for the payments of the project in `project_column` dated between %(first)s
+    and %(last)s and not reversed by %(as_of)s, as an exact decimal amount."""
+    cents = _cents("sp.amount")
+    return f"""(SELECT COALESCE(SUM({cents}), 0) FROM ledger_payment sp
+        WHERE sp.project_id = {project_column} AND sp.date >= %(first)s AND sp.date <= %(last)s
+          AND NOT EXISTS (SELECT 1 FROM ledger_paymentreversal spr
+                          WHERE spr.payment_id = sp.id AND spr.date <= %(as_of)s)) / 100.0"""

@@ -5,8 +5,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import QuerySet
 
-from salesdesk.collections.cycle import month_end, payments_between
-from salesdesk.collections.measures import first_clear_day_of_customers
+from salesdesk.collections.cycle import month_end
+from salesdesk.collections.measures import first_clear_day_of_customers, payments_between
 from salesdesk.collections.models import CollectionTask, DunningLetter, SupplyHold
 from salesdesk.core.reporting import Report, ReportError
 from salesdesk.customers.models import Project
@@ -99,7 +99,8 @@ def tasks_report(
         .order_by("salesperson__username", "project__code")
     )
     pending = [t.project_id for t in tasks if t.collected is None]
-    live = payments_between(pending, first, month_end(first), dt.date.today()) if pending else {}
+    counted_on = as_of or dt.date.today()
+    live = payments_between(pending, first, month_end(first), counted_on) if pending else {}
     rows = []
     totals = {"target": Decimal(0), "collected": Decimal(0)}
     for task in tasks:

@@ -84,6 +84,7 @@ def letter_send_now(*, actor: User, project: Project, on: dt.date | None = None)
     """A manager sends the next letter of the project's sequence today, ahead of the
     cycle. It counts in the same sequence; after the last letter comes the hold."""
     _require(actor, SUPERVISORS, _("Only a sales manager may send a letter by hand."))
+    project = Project.objects.select_for_update().get(pk=project.pk)  # its status now
     on = on or dt.date.today()
     if project.status not in (ProjectStatus.ACTIVE, ProjectStatus.COMPLETED):
         raise ValidationError(_("The project is with the legal office; it gets no letters."))

@@ -217,6 +217,9 @@ def _may_deliver(project: Project, day: dt.date):
     from salesdesk.collections.selectors import holds_in_force
     from salesdesk.collections.services import unused_override
 
+    # Read the statuses now: the caller's objects may predate a blacklisting or a
+    # hand-over to the legal office.
+    project = Project.objects.select_related("customer").get(pk=project.pk)
     customer = project.customer
     if customer.status == CustomerStatus.BLACKLISTED:
         raise ValidationError(

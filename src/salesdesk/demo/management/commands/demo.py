@@ -1,11 +1,24 @@
+import datetime as dt
 import time
+from collections import Counter
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from salesdesk.customers.models import Customer
+from salesdesk.core.policy import policy_as_of
+from salesdesk.customers.choices import Tier
+from salesdesk.customers.claims import EXPIRING_SOON_DAYS, ClaimState, claim_state
+from salesdesk.customers.models import ClaimDispute, Customer, ProspectClaim
+from salesdesk.demo.evaluation import (
+    FAB,
+    VISIT_MONTHS,
+    generate_claims,
+    generate_pipeline,
+    generate_visits,
+)
 from salesdesk.demo.generator import (
     DEMO_CUSTOMERS,
     DEMO_PROJECTS,
@@ -14,18 +27,32 @@ from salesdesk.demo.generator import (
     Numbering,
     demo_customers,
 )
-from salesdesk.demo.history import HISTORY_MONTHS, PROFILES, generate_history
+from salesdesk.demo.history import HISTORY_MONTHS, PROFILES, generate_history, month_start
 from salesdesk.demo.loader import (
     HistoryCounts,
     Staff,
+    claims_are_empty,
+    claims_load,
+    evaluation_customers,
+    fab_load,
     floor_prices_set,
     history_load,
     ledger_is_empty,
     ledger_projects_stored,
     load,
+    pipeline_load,
     staff_ensure,
     stored_projects,
+    tiering_ensure,
+    visit_rules,
+    visits_load,
 )
+from salesdesk.pipeline.choices import CLOSED_STAGES, ContactLevel, Stage
+from salesdesk.pipeline.models import FabLine, FabProduct, Opportunity
+from salesdesk.pipeline.selectors import Context, evaluated
+from salesdesk.visits.choices import Outcome
+from salesdesk.visits.models import Commitment, Visit
+from salesdesk.visits.selectors import compliance
 
 URL = "http://127.0.0.1:8000"
 
@@ -33,8 +60,10 @@ URL = "http://127.0.0.1:8000"
 class Command(BaseCommand):
     help = (
         f"Load the demo data set ({DEMO_CUSTOMERS} customers, {DEMO_PROJECTS} projects, "
-        f"3 plants, a user for every role, and {HISTORY_MONTHS} months of deliveries, "
-        "statements, payments and expenses up to today). Safe to run again."
+        f"3 plants, a user for every role, {HISTORY_MONTHS} months of deliveries, "
+        "statements, payments and expenses up to today, customer tiers, FAB lines, "
+        f"prospect registrations, opportunities and {VISIT_MONTHS} months of visits). "
+        "Safe to run again."
     )
 
     def handle(self, *args, **options):
@@ -47,6 +76,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{len(USERS)} demo users and their plants are in place.")
             if self._load_customers(staff):
                 self._load_history(staff)
+                self._load_evaluation(staff)
         self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
         self._print_login()
 
@@ -102,6 +132,60 @@ class Command(BaseCommand):
             f"  payers by customer: {mix}; {len(history.overpaid)} projects overpaid"
         )
 
+    def _load_evaluation(self, staff: Staff) -> None:
+        """Tiers, FAB lines, registrations and disputes, opportunities and visits: each
+        part only into empty tables, so a second run changes nothing and an archive loaded
+        before the evaluation history existed gets one too."""
+        as_of = timezone.localdate()
+        tiers = tiering_ensure(as_of)
+        if tiers is None:
+            self.stdout.write("Customers are tiered already: tiering skipped.")
+        else:
+            mix = ", ".join(f"{tiers[tier]} {tier}" for tier in Tier.values)
+            self.stdout.write(
+                f"Tiered {sum(tiers.values())} active customers as of {as_of}: {mix}."
+            )
+        lines, skipped = [], []
+        if fab_load(FAB, staff=staff, on=as_of - dt.timedelta(days=200)):
+            lines.append(
+                f"{FabProduct.objects.count()} FAB products with {FabLine.objects.count()} lines"
+            )
+        else:
+            skipped.append("FAB lines")
+        if claims_are_empty():
+            claims = generate_claims(
+                seed=DEMO_SEED, as_of=as_of, customers=evaluation_customers(),
+                taken_credit_codes=Customer.objects.exclude(credit_code="").values_list(
+                    "credit_code", flat=True),
+                protection_days=policy_as_of(as_of)["claims.protection_days"],
+            )  # fmt: skip
+            claims_load(claims, staff=staff)
+            lines.append(_claims_summary(as_of))
+        else:
+            skipped.append("registrations")
+        customers = evaluation_customers()
+        opportunities = generate_pipeline(seed=DEMO_SEED, as_of=as_of, customers=customers)
+        if not Opportunity.objects.exists():
+            pipeline_load(opportunities, staff=staff)
+            lines.append(_pipeline_summary(as_of))
+        else:
+            skipped.append("opportunities")
+        if not Visit.objects.exists():
+            visits = generate_visits(
+                seed=DEMO_SEED, as_of=as_of, customers=customers, opportunities=opportunities,
+                rules=visit_rules(as_of),
+            )  # fmt: skip
+            visits_load(visits, staff=staff, as_of=as_of)
+            lines += _visits_summary(as_of, staff)
+        else:
+            skipped.append("visits")
+        if lines:
+            self.stdout.write(
+                "Loaded the evaluation history:\n" + "\n".join(f"  {line}" for line in lines)
+            )
+        if skipped:
+            self.stdout.write(f"Already recorded, skipped: {', '.join(skipped)}.")
+
     def _print_login(self):
         self.stdout.write("")
         self.stdout.write(f"Start the server with `salesdesk serve` and open {URL}")
@@ -113,3 +197,70 @@ class Command(BaseCommand):
 
 def _ratio(counts: HistoryCounts) -> str:
     return f"{counts.collected / counts.billed:.1%}" if counts.billed else "nothing billed"
+
+
+def _claims_summary(as_of: dt.date) -> str:
+    states = Counter(claim_state(claim, as_of) for claim in ProspectClaim.objects.all())
+    disputes = Counter(ClaimDispute.objects.values_list("status", flat=True))
+    expiring = states[ClaimState.EXPIRING]
+    return (
+        f"{ProspectClaim.objects.count()} prospect registrations: "
+        f"{states[ClaimState.PROTECTED] + expiring} protected ({expiring} expiring within "
+        f"{EXPIRING_SOON_DAYS} days), {states[ClaimState.EXPIRED]} expired, "
+        f"{states[ClaimState.ENDED]} released or ended; {sum(disputes.values())} disputes "
+        f"({', '.join(f'{n} {status}' for status, n in sorted(disputes.items()))})"
+    )
+
+
+def _pipeline_summary(as_of: dt.date) -> str:
+    context = Context.as_of(as_of)
+    rows = evaluated(Opportunity.objects.all(), context).values_list(
+        "stage", "pipeline_class", "risk_points", "contact_level", "reduced_on", "last_touch"
+    )
+    stages, classes = Counter(), Counter()
+    failed = reduced = due = incomplete = 0
+    for stage, klass, points, level, reduced_on, last_touch in rows:
+        stages[stage] += 1
+        if stage in CLOSED_STAGES:
+            continue
+        if klass:
+            classes[klass] += 1
+        elif points is None:
+            incomplete += 1
+        else:
+            failed += 1
+        if level == ContactLevel.REDUCED:
+            reduced += 1
+            start = max(d for d in (reduced_on, last_touch) if d is not None)
+            due += start + dt.timedelta(days=context.touch_days) <= as_of
+    open_count = sum(n for stage, n in stages.items() if stage not in CLOSED_STAGES)
+    return (
+        f"{sum(stages.values())} opportunities: {open_count} open ("
+        + ", ".join(f"{klass} {classes[klass]}" for klass in "ABCD")
+        + f"; {failed} failed screening, {reduced} of them on reduced contact, {due} with a "
+        f"touch due; {incomplete} risk forms incomplete), {stages[Stage.WON]} won, "
+        f"{stages[Stage.LOST]} lost, {stages[Stage.ABANDONED]} abandoned"
+    )
+
+
+def _visits_summary(as_of: dt.date, staff: Staff) -> list[str]:
+    outcomes = Counter(Visit.objects.values_list("outcome", flat=True))
+    total = sum(outcomes.values())
+    decided = outcomes[Outcome.ORDER] + outcomes[Outcome.NO_SALE]
+    commitments = Commitment.objects.aggregate(
+        all=Count("pk"),
+        done=Count("pk", filter=Q(done_on__isnull=False)),
+        overdue=Count("pk", filter=Q(done_on__isnull=True, due__lt=as_of)),
+    )
+    month = month_start(as_of, -1)
+    report = compliance(staff.users["admin"], month, today=as_of)
+    share = f"{report.ratio:.1%}" if report.ratio is not None else "nothing due"
+    return [
+        f"{total:,} visits since {month_start(as_of, 1 - VISIT_MONTHS)}: "
+        f"{outcomes[Outcome.ADVANCE]:,} advances ({outcomes[Outcome.ADVANCE] / max(total, 1):.1%}), "
+        f"{decided} orders or no sales ({decided / max(total, 1):.1%}); "
+        f"{commitments['all']:,} commitments, {commitments['done']:,} kept, "
+        f"{commitments['overdue']} overdue",
+        f"visit compliance in {month:%B %Y}: {share} ({report.met} of {report.due} "
+        "customers due met their tier's frequency)",
+    ]
