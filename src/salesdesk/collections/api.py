@@ -51,9 +51,9 @@ from salesdesk.collections.schemas import (
 )
 from salesdesk.core.choices import Role
 from salesdesk.core.models import User
+from salesdesk.core.pagination import api_page
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.models import Customer, Project
-from salesdesk.customers.selectors import paginate
 
 router = Router(tags=["collections"])
 
@@ -84,15 +84,7 @@ def _month(text: str | None, field: str = "month") -> dt.date | None:
 
 
 def _page(queryset: QuerySet, query) -> dict:
-    page_size = max(1, min(query.page_size, 500))
-    page = paginate(queryset, query.page, page_size)
-    return {
-        "count": page.count,
-        "page": page.number,
-        "page_size": page.page_size,
-        "num_pages": page.num_pages,
-        "items": page.items,
-    }
+    return api_page(queryset, query.page, query.page_size)
 
 
 def _project(user: User, code: str) -> Project:

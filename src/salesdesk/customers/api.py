@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
 from salesdesk.core.models import Plant, User
+from salesdesk.core.pagination import api_filtered_page
 from salesdesk.core.services import diff
 from salesdesk.customers import selectors, services
 from salesdesk.customers.models import Contact, Customer, Project
@@ -56,20 +57,6 @@ def _params(query: Schema) -> dict:
     }
 
 
-def _page_out(filterset, queryset, query):
-    if filterset.errors:
-        raise ValidationError({field: errors for field, errors in filterset.errors.items()})
-    page_size = max(1, min(query.page_size, 500))
-    page = selectors.paginate(queryset, query.page, page_size)
-    return {
-        "count": page.count,
-        "page": page.number,
-        "page_size": page.page_size,
-        "num_pages": page.num_pages,
-        "items": page.items,
-    }
-
-
 def _user(username: str | None, field: str) -> User | None:
     if username is None:
         return None
@@ -94,7 +81,7 @@ def _plant(code: str | None) -> Plant | None:
 @router.get("/customers", response=CustomerPage, summary="Customers the caller may see")
 def customer_list(request, query: Query[CustomerQuery]):
     filterset, queryset = selectors.customer_list(request.user, _params(query))
-    return _page_out(filterset, queryset, query)
+    return api_filtered_page(filterset, queryset, query.page, query.page_size)
 
 
 @router.get("/customers/{code}", response=CustomerOut)
@@ -193,7 +180,7 @@ def contact_upsert(request, code: str, payload: ContactIn):
 @router.get("/projects", response=ProjectPage, summary="Projects the caller may see")
 def project_list(request, query: Query[ProjectQuery]):
     filterset, queryset = selectors.project_list(request.user, _params(query))
-    return _page_out(filterset, queryset, query)
+    return api_filtered_page(filterset, queryset, query.page, query.page_size)
 
 
 @router.get("/projects/{code}", response=ProjectOut)

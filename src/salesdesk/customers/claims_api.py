@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from ninja import Field, Query, Router, Schema, Status
 
 from salesdesk.core.models import User
+from salesdesk.core.pagination import api_page
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers import claims, selectors
 from salesdesk.customers.choices import LeadSource
@@ -173,15 +174,7 @@ def _visible_ids(user: User, duplicates) -> set[int]:
 
 
 def _page(queryset, page: int, page_size: int) -> dict:
-    page_size = max(1, min(page_size, 500))
-    result = selectors.paginate(queryset, page, page_size)
-    return {
-        "count": result.count,
-        "page": result.number,
-        "page_size": result.page_size,
-        "num_pages": result.num_pages,
-        "items": result.items,
-    }
+    return api_page(queryset, page, page_size)
 
 
 def _with_can_decide(user: User, dispute: ClaimDispute) -> ClaimDispute:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from salesdesk.core.forms import add_service_errors
+from salesdesk.core.pagination import paginate
 from salesdesk.core.policy import policy_as_of
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers import claims, selectors
@@ -139,7 +140,7 @@ def claim_list(request):
     if state not in states:
         state = claims.ClaimState.PROTECTED
     today = dt.date.today()
-    page = selectors.paginate(
+    page = paginate(
         claims.claim_list(user, state=state, today=today), request.GET.get("page"), PAGE_SIZE
     )
     visible = _visible_customer_ids(user, (claim.customer_id for claim in page.items))
@@ -195,7 +196,7 @@ def dispute_list(request):
     status = request.GET.get("status", DisputeStatus.OPEN)
     if status not in (*DisputeStatus.values, "all"):
         status = DisputeStatus.OPEN
-    page = selectors.paginate(
+    page = paginate(
         claims.dispute_list(request.user, status=status), request.GET.get("page"), PAGE_SIZE
     )
     today = dt.date.today()

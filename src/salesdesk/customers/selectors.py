@@ -1,41 +1,11 @@
 """Reads of the customer archive, always scoped to what the user may see."""
 
-from dataclasses import dataclass
-
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from salesdesk.core.models import AuditEntry, User
 from salesdesk.customers.choices import BuyingRole
 from salesdesk.customers.filters import CustomerFilter, ProjectFilter
 from salesdesk.customers.models import Contact, Customer, Project
-
-
-@dataclass
-class Page:
-    items: list
-    count: int
-    number: int
-    page_size: int
-
-    @property
-    def num_pages(self) -> int:
-        return max(1, -(-self.count // self.page_size))
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.num_pages
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-
-def paginate(queryset: QuerySet, page: int | str | None, page_size: int) -> Page:
-    """One COUNT and one page query, whatever the page size."""
-    paginator = Paginator(queryset, page_size)
-    page_obj = paginator.get_page(page)
-    return Page(list(page_obj.object_list), paginator.count, page_obj.number, page_size)
 
 
 def _ties_by_code(queryset: QuerySet) -> QuerySet:

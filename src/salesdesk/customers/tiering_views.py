@@ -24,12 +24,12 @@ from django.views.decorators.http import require_http_methods
 
 from salesdesk.core.choices import Role
 from salesdesk.core.models import User
+from salesdesk.core.pagination import Page, paginate
 from salesdesk.core.policy import policy_as_of
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers import services
 from salesdesk.customers.choices import Tier
 from salesdesk.customers.models import Customer, CustomerTierChange
-from salesdesk.customers.selectors import Page, paginate
 from salesdesk.customers.tiering import Proposal, propose, summarise, tiering_rows
 
 # Who may read the preview and the history, and who may apply or lock (DOMAIN §2: "a

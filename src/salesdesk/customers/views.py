@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from salesdesk.collections.views import customer_hold, project_collections_context
 from salesdesk.core.access import assignable_owners, can_edit_archive, can_reassign_owner
 from salesdesk.core.forms import add_service_errors
+from salesdesk.core.pagination import paginate
 from salesdesk.core.policy import policy_as_of
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers import selectors, services
@@ -61,7 +62,7 @@ def _query_without(request, *names) -> str:
 @login_required
 def customer_list(request):
     filterset, queryset = selectors.customer_list(request.user, request.GET)
-    page = selectors.paginate(queryset, request.GET.get("page"), _page_size(request))
+    page = paginate(queryset, request.GET.get("page"), _page_size(request))
     # Offer only the owners whose records the user can see.
     filterset.form.fields["owner"].queryset = assignable_owners(request.user).order_by("username")
     context = {
@@ -256,7 +257,7 @@ def contact_edit(request, code, contact_id=None):
 @login_required
 def project_list(request):
     filterset, queryset = selectors.project_list(request.user, request.GET)
-    page = selectors.paginate(queryset, request.GET.get("page"), _page_size(request))
+    page = paginate(queryset, request.GET.get("page"), _page_size(request))
     # Offer only the owners whose records the user can see.
     filterset.form.fields["owner"].queryset = assignable_owners(request.user).order_by("username")
     context = {

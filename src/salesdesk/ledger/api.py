@@ -17,11 +17,11 @@ from ninja import Query, Router, Schema, Status
 
 from salesdesk.core.choices import Role
 from salesdesk.core.models import Plant, User
+from salesdesk.core.pagination import api_page
 from salesdesk.core.policy import policy_as_of
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.choices import Tier
 from salesdesk.customers.models import Customer, Project
-from salesdesk.customers.selectors import paginate
 from salesdesk.ledger import services
 from salesdesk.ledger.allocation import bucket_names, invoice_balances, project_balances
 from salesdesk.ledger.choices import PaymentMethod
@@ -138,15 +138,7 @@ def _filtered(queryset: QuerySet, query: LedgerQuery) -> QuerySet:
 
 
 def _page(queryset: QuerySet, query) -> dict:
-    page_size = max(1, min(query.page_size, 500))
-    page = paginate(queryset, query.page, page_size)
-    return {
-        "count": page.count,
-        "page": page.number,
-        "page_size": page.page_size,
-        "num_pages": page.num_pages,
-        "items": page.items,
-    }
+    return api_page(queryset, query.page, query.page_size)
 
 
 def _reverse(request, model, key_field: str, key: str, payload: ReversalIn):

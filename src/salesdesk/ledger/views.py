@@ -20,9 +20,9 @@ from django.views.decorators.http import require_http_methods
 from salesdesk.collections.selectors import holds_in_force
 from salesdesk.core.choices import Role
 from salesdesk.core.forms import add_service_errors
+from salesdesk.core.pagination import paginate
 from salesdesk.core.reporting import to_csv, to_json, to_xlsx
 from salesdesk.core.services import PermissionDenied
-from salesdesk.customers.selectors import paginate
 from salesdesk.ledger import selectors, services
 from salesdesk.ledger.choices import OffsetStatus
 from salesdesk.ledger.forms import (

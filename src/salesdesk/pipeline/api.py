@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from salesdesk.core.models import User
+from salesdesk.core.pagination import api_page
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.models import Customer
-from salesdesk.customers.selectors import paginate
 from salesdesk.lib.errors import Conflict
 from salesdesk.lib.money import format_money
 from salesdesk.pipeline import access, selectors, services
@@ -180,15 +180,10 @@ def opportunity_list(request, query: Query[OpportunityQuery]):
     filterset, queryset = selectors.opportunity_list(request.user, params, context)
     if filterset.errors:
         raise ValidationError({field: errors for field, errors in filterset.errors.items()})
-    page_size = max(1, min(query.page_size, 500))
-    page = paginate(queryset.prefetch_related("products"), query.page, page_size)
-    return {
-        "count": page.count,
-        "page": page.number,
-        "page_size": page.page_size,
-        "num_pages": page.num_pages,
-        "items": [opportunity_out(o, context) for o in page.items],
-    }
+    return api_page(
+        queryset.prefetch_related("products"), query.page, query.page_size,
+        lambda o: opportunity_out(o, context),
+    )  # fmt: skip
 
 
 @router.get("/opportunities/{code}", response=OpportunityOut)

@@ -20,9 +20,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from salesdesk.core.access import assignable_owners
 from salesdesk.core.forms import add_service_errors
+from salesdesk.core.pagination import paginate
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.models import Customer
-from salesdesk.customers.selectors import paginate
 from salesdesk.pipeline import access, selectors, services
 from salesdesk.pipeline.choices import OPEN_STAGES, RISK_FACTORS, ContactLevel, Stage
 from salesdesk.pipeline.forms import (

@@ -14,9 +14,9 @@ from ninja import Query, Router, Schema, Status
 
 from salesdesk.core.access import assignable_owners
 from salesdesk.core.models import User
+from salesdesk.core.pagination import api_filtered_page
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.models import Contact, Customer, Project
-from salesdesk.customers.selectors import paginate
 from salesdesk.lib.errors import Conflict
 from salesdesk.visits import selectors, services
 from salesdesk.visits.models import Visit
@@ -66,26 +66,13 @@ def _params(query: Schema) -> dict:
     }
 
 
-def _page_out(filterset, queryset, query) -> dict:
-    if filterset.errors:
-        raise ValidationError({field: errors for field, errors in filterset.errors.items()})
-    page = paginate(queryset, query.page, max(1, min(query.page_size, 500)))
-    return {
-        "count": page.count,
-        "page": page.number,
-        "page_size": page.page_size,
-        "num_pages": page.num_pages,
-        "items": page.items,
-    }
-
-
 # Visits --------------------------------------------------------------------------------
 
 
 @router.get("/visits", response=VisitPage, summary="Visits the caller may see, newest first")
 def visit_list(request, query: Query[VisitQuery]):
     filterset, queryset = selectors.visit_list(request.user, _params(query))
-    return _page_out(filterset, queryset, query)
+    return api_filtered_page(filterset, queryset, query.page, query.page_size)
 
 
 def _salesperson(user: User, username: str | None) -> User:
@@ -271,7 +258,7 @@ def visit_detail(request, visit_id: int):
 )
 def commitment_list(request, query: Query[CommitmentQuery]):
     filterset, queryset = selectors.commitment_list(request.user, _params(query))
-    return _page_out(filterset, queryset, query)
+    return api_filtered_page(filterset, queryset, query.page, query.page_size)
 
 
 @router.post(

@@ -1,0 +1,63 @@
+"""Pages of a list, the same for every page and API endpoint: one COUNT, one page query."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+
+API_MAX_PAGE_SIZE = 500
+
+
+@dataclass
+class Page:
+    items: list
+    count: int
+    number: int
+    page_size: int
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def body(self, item: Callable | None = None) -> dict:
+        """The API's page object: count, page, page_size, num_pages, items."""
+        return {
+            "count": self.count,
+            "page": self.number,
+            "page_size": self.page_size,
+            "num_pages": self.num_pages,
+            "items": [item(x) for x in self.items] if item else self.items,
+        }
+
+
+def paginate(queryset: QuerySet, page: int | str | None, page_size: int) -> Page:
+    """One COUNT and one page query, whatever the page size. A page past the end gives
+    the last page."""
+    paginator = Paginator(queryset, page_size)
+    page_obj = paginator.get_page(page)
+    return Page(list(page_obj.object_list), paginator.count, page_obj.number, page_size)
+
+
+def api_page(queryset: QuerySet, page: int, page_size: int, item: Callable | None = None) -> dict:
+    """`paginate` for the API: page size clamped to 1..500, answered as a page object."""
+    size = max(1, min(page_size, API_MAX_PAGE_SIZE))
+    return paginate(queryset, page, size).body(item)
+
+
+def api_filtered_page(
+    filterset, queryset: QuerySet, page: int, page_size: int, item: Callable | None = None
+) -> dict:
+    """A page of a filtered list; invalid filter values are a 422 naming them."""
+    if filterset.errors:
+        raise ValidationError({field: errors for field, errors in filterset.errors.items()})
+    return api_page(queryset, page, page_size, item)
