@@ -7,10 +7,22 @@ finance, marketing, supply, legal and admin see the whole company; nobody has no
 from types import SimpleNamespace
 
 import pytest
+from django.db import connections
 from django.test import Client
 
 from salesdesk.core.services import token_create
 from tests.factories import UserFactory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def close_database_pool(django_db_setup, django_db_blocker):
+    """Hand back PostgreSQL's pooled connections before the test database is dropped,
+    which it refuses while a session is still open."""
+    yield
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            if hasattr(connection, "close_pool"):
+                connection.close_pool()
 
 
 @pytest.fixture(autouse=True)
