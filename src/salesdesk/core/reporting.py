@@ -10,8 +10,10 @@ import datetime as dt
 import importlib
 import io
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -101,14 +103,11 @@ def to_xlsx(report: Report) -> bytes:
     return buffer.getvalue()
 
 
+MONEY_TEXT = re.compile(r"-?\d+\.\d{2}")
+
+
 def _cell(value):
     """Money strings become numbers in a spreadsheet, so users can sum them."""
-    if isinstance(value, str):
-        try:
-            from decimal import Decimal
-
-            if value and value.replace(".", "", 1).lstrip("-").isdigit():
-                return Decimal(value)
-        except ArithmeticError:
-            return value
+    if isinstance(value, str) and MONEY_TEXT.fullmatch(value):
+        return Decimal(value)
     return value
