@@ -23,7 +23,7 @@ demo: install system-deps
 	$(BIN)/salesdesk serve
 
 test: install system-deps
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 lint: install
 	$(BIN)/ruff check .

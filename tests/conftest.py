@@ -7,10 +7,13 @@ finance, marketing, supply, legal and admin see the whole company; nobody has no
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from django.db import connections
 from django.test import Client
+from django.utils import translation
 
 from salesdesk.core.services import token_create
+from tests.clock import TEST_NOW
 from tests.factories import UserFactory
 
 
@@ -23,6 +26,23 @@ def close_database_pool(django_db_setup, django_db_blocker):
         for connection in connections.all():
             if hasattr(connection, "close_pool"):
                 connection.close_pool()
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock():
+    """The clock starts at TEST_NOW and ticks from there; a test that needs another day
+    travels inside this one."""
+    with time_machine.travel(TEST_NOW, tick=True):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def english_by_default():
+    """Tests read messages in English unless they ask for Chinese; a request in Chinese
+    leaves its language active in the thread, so every test starts from English again."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -20,9 +20,8 @@ from salesdesk.collections.models import (
 from salesdesk.core.models import AuditEntry
 from salesdesk.ledger import services as ledger
 from salesdesk.ledger.models import Delivery
+from tests.clock import TODAY
 from tests.factories import CustomerFactory, PlantFactory, ProjectFactory
-
-TODAY = dt.date.today()
 
 
 def days_ago(n: int) -> dt.date:

@@ -13,9 +13,9 @@ from salesdesk.collections.cycle import month_start, next_month
 from salesdesk.collections.models import CollectionTask, TaskDraft
 from salesdesk.core.models import UserRole
 from salesdesk.ledger import services as ledger
+from tests.clock import TODAY
 from tests.factories import CustomerFactory, ProjectFactory
 
-TODAY = dt.date.today()
 MONTH = month_start(TODAY)
 M = f"{MONTH:%Y-%m}"
 

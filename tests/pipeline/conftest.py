@@ -8,9 +8,8 @@ import pytest
 
 from salesdesk.core.services import policy_update
 from salesdesk.pipeline import services
+from tests.clock import TODAY
 from tests.factories import ContactFactory, CustomerFactory
-
-TODAY = dt.date.today()
 
 
 @pytest.fixture
