@@ -28,10 +28,10 @@ def close_database_pool(django_db_setup, django_db_blocker):
                 connection.close_pool()
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="session", autouse=True)
 def pinned_clock():
-    """The clock starts at TEST_NOW and ticks from there; a test that needs another day
-    travels inside this one."""
+    """The clock starts at TEST_NOW when the session starts and ticks from there, for
+    module-scoped data too; a test that needs another day travels inside this one."""
     with time_machine.travel(TEST_NOW, tick=True):
         yield
 

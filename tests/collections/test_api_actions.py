@@ -16,7 +16,7 @@ from salesdesk.collections.models import DunningLetter, HoldOverride, LegalCase,
 from salesdesk.customers.models import Project
 from salesdesk.ledger import services as ledger
 from salesdesk.ledger.models import Invoice
-from tests.collections.test_api import get, invoice, make_book, payment, post
+from tests.collections.test_api import get, invoice, make_book, payment, post, sign
 from tests.factories import PlantFactory
 
 D = dt.date
@@ -135,12 +135,16 @@ def test_it_sends_the_first_letter_by_hand(persona, people, overdue, today, api_
 
 
 def test_it_counts_a_letter_by_hand_in_the_cycles_sequence(people, overdue, today, api_for):
-    cycle_run(as_of=today - 60 * DAY)
-    cycle_run(as_of=today - 45 * DAY)
+    cycle_run(as_of=today - 20 * DAY)  # letter 1 (I1 is 110 days past due)
+    cycle_run(as_of=today - 6 * DAY)  # every day to today - 6: no letter yet
 
     body = post(api_for(people.manager1), "projects/P1/letters").json()
 
+    # The cycle missed the days up to yesterday: the letter first runs them, and the
+    # cycle's letter 2 of today - 5 comes before it.
     assert (body["sequence"], body["number"]) == (1, 3)
+    assert list(DunningLetter.objects.filter(project=overdue.p1).values_list(
+        "number", "issued_on")) == [(3, today), (2, today - 5 * DAY), (1, today - 20 * DAY)]  # fmt: skip
     cycle_run(as_of=today)  # already written to today: no fourth letter, no hold yet
     assert DunningLetter.objects.filter(project=overdue.p1).count() == 3
     assert not SupplyHold.objects.filter(customer=overdue.c1).exists()
@@ -514,6 +518,7 @@ def test_it_runs_the_cycle_for_a_day_and_reports_what_it_did(people, january, ap
             "holds_placed": 0,
             "legal_opened": 0,
             "tasks_drafted": 2,
+            "tasks_lapsed": 0,
             "tasks_assessed": 0,
         },
     }
@@ -543,9 +548,13 @@ def test_it_writes_nothing_on_a_dry_run(people, january, api_for):
 
 def test_it_counts_the_tasks_assessed_and_the_holds_placed(people, january, api_for):
     api = api_for(people.admin)
-    for day in ("2026-03-03", "2026-03-18"):
-        run(api, {"as_of": day})
+    run(api, {"as_of": "2026-03-03"})
+    for persona, as_role in ((people.marketing, "marketing"), (people.finance, "finance")):
+        sign(api_for(persona), as_role, month="2026-03")
+    run(api, {"as_of": "2026-03-18"})  # every day from 03-04: letters 2 on 03-18
 
+    # Every day from 03-19: letters 3 on 04-02, April drafted on 03-25 (unsigned), March
+    # assessed on 04-01.
     april = run(api, {"as_of": "2026-04-02"}).json()
     hold = run(api, {"as_of": "2026-04-17"}).json()
 
@@ -555,11 +564,12 @@ def test_it_counts_the_tasks_assessed_and_the_holds_placed(people, january, api_
         "holds_placed": 0,
         "legal_opened": 0,
         "tasks_drafted": 2,
+        "tasks_lapsed": 0,
         "tasks_assessed": 2,
     }
     assert "tasks assessed for 2026-03: 2" in april["lines"]
     assert hold["counts"]["holds_placed"] == 2
-    assert sorted(hold["lines"][1:]) == [
+    assert sorted(line for line in hold["lines"] if line.startswith("hold")) == [
         "hold placed: customer C1 (project P1)",
         "hold placed: customer C3 (project P3)",
     ]

@@ -2,8 +2,9 @@
 and pages that together list every record once.
 
 110 customers, each with one project billed 100.00 on 2026-01-01 (due 01-31); the cycle
-runs on 03-03, 03-18 and 04-02 (letters 1-3, tasks of March and April), 04-17 (supply
-holds) and 07-31 (legal recovery): 330 letters, 220 tasks, 110 holds, 110 legal cases.
+runs every day from 03-03 to 07-31: letters 1-3 on 03-03, 03-18 and 04-02, supply holds
+on 04-17, tasks for each month from March to August (drafted 03-03, then on each 25th),
+legal recovery on 07-31: 330 letters, 660 tasks, 110 holds, 110 legal cases.
 """
 
 import datetime as dt
@@ -19,6 +20,7 @@ from tests.factories import CustomerFactory, ProjectFactory
 
 D = dt.date
 CUSTOMERS = 110
+TASK_MONTHS = 6
 
 
 @pytest.fixture
@@ -57,7 +59,7 @@ def test_it_lists_tasks_in_a_constant_number_of_queries(crowd, api_for):
     get(api, "collection-tasks")  # the token's first use records its last-used time
 
     # The token and its user, the caller's roles, the COUNT and the page.
-    assert counts_for(api, "collection-tasks", 2 * CUSTOMERS) == {10: 4, 100: 4}
+    assert counts_for(api, "collection-tasks", TASK_MONTHS * CUSTOMERS) == {10: 4, 100: 4}
 
 
 def test_it_lists_letters_in_a_constant_number_of_queries(crowd, api_for):
@@ -87,21 +89,20 @@ def test_it_keeps_the_query_count_for_a_salesperson_too(crowd, api_for):
     get(api, "letters")
 
     assert counts_for(api, "letters", 3 * CUSTOMERS // 2) == {10: 4, 100: 4}
-    assert counts_for(api, "collection-tasks", CUSTOMERS) == {10: 4, 100: 4}
+    assert counts_for(api, "collection-tasks", TASK_MONTHS * CUSTOMERS // 2) == {10: 4, 100: 4}
     assert counts_for(api, "holds", CUSTOMERS // 2) == {10: 7, 100: 7}
 
 
 def test_it_pages_through_every_task_once(crowd, api_for):
     api = api_for(crowd.legal)
 
-    first = get(api, "collection-tasks?page_size=100").json()
-    second = get(api, "collection-tasks?page_size=100&page=2").json()
-    third = get(api, "collection-tasks?page_size=100&page=3").json()
+    pages = [get(api, f"collection-tasks?page_size=100&page={n}").json() for n in range(1, 8)]
 
-    assert (first["num_pages"], first["page"], third["page"]) == (3, 1, 3)
-    ids = [t["id"] for page in (first, second, third) for t in page["items"]]
+    assert [(page["num_pages"], page["page"]) for page in pages] == [(7, n) for n in range(1, 8)]
+    ids = [t["id"] for page in pages for t in page["items"]]
     assert sorted(ids) == sorted(CollectionTask.objects.values_list("id", flat=True))
-    assert [t["month"] for t in first["items"][:1]] == ["2026-04"]
+    assert len(ids) == TASK_MONTHS * CUSTOMERS
+    assert [t["month"] for t in pages[0]["items"][:1]] == ["2026-08"]
 
 
 def test_it_caps_the_page_size_at_500(crowd, api_for):

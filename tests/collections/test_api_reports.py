@@ -16,7 +16,7 @@ from salesdesk.collections.cycle import cycle_run
 from salesdesk.collections.models import SupplyHold
 from salesdesk.ledger import services as ledger
 from salesdesk.ledger.models import Invoice
-from tests.collections.test_api import get, invoice, make_book, payment
+from tests.collections.test_api import get, invoice, make_book, payment, sign
 
 D = dt.date
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
@@ -83,6 +83,8 @@ def test_it_reports_the_months_tasks_in_the_published_envelope(people, april, ap
 
 
 def test_it_reports_the_assessed_figures_once_the_month_is_over(people, april, api_for):
+    for persona, as_role in ((people.marketing, "marketing"), (people.finance, "finance")):
+        assert sign(api_for(persona), as_role, month="2026-04").status_code == 200
     cycle_run(as_of=D(2026, 5, 1))
     # A payment dated in April but posted after the assessment does not change it.
     payment(april.p3, "R4", D(2026, 4, 30), "1.00")
@@ -94,6 +96,16 @@ def test_it_reports_the_assessed_figures_once_the_month_is_over(people, april, a
         ("P2", "500.00", "1.0000", "assessed"),
         ("P3", "0.00", "0.0000", "assessed"),
     ]
+
+
+def test_it_reports_drafts_nobody_signed_as_lapsed_once_the_month_is_over(people, april, api_for):
+    cycle_run(as_of=D(2026, 5, 1))
+
+    body = get(api_for(people.finance), "reports/tasks?month=2026-04").json()
+
+    assert [(r["project"], r["status"]) for r in body["rows"]] == [
+        ("P1", "lapsed"), ("P2", "lapsed"), ("P3", "lapsed"),
+    ]  # fmt: skip
 
 
 def test_it_writes_money_with_two_decimals_and_completion_with_four(people, april, api_for):

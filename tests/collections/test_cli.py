@@ -97,22 +97,29 @@ def test_the_cycle_prints_what_it_did_each_day(ledger_book):
         "tasks drafted for 2026-03: 3, target 1700.00",
     ]
     assert cycle("--as-of", "2026-03-03") == ["cycle 2026-03-03", "nothing to do"]
-    assert cycle("--as-of", "2026-03-17") == ["cycle 2026-03-17", "nothing to do"]
+    # The days missed since the last run are run first, in order.
+    assert cycle("--as-of", "2026-03-17") == [
+        "catching up 13 missed days, 2026-03-04 to 2026-03-16", "cycle 2026-03-17", "nothing to do",
+    ]  # fmt: skip
     assert cycle("--as-of", "2026-03-18") == [
         "cycle 2026-03-18",
         "letter 2: project P1, overdue 1000.00",
         "letter 2: project P2, overdue 500.00",
     ]
-    # 04-02: third letters; April drafted (the run falls in April, before the 25th);
-    # March's three tasks assessed.
+    # 04-02 runs 03-19 to 04-01 first: April drafted on 03-25 (all three invoices are
+    # due by 04-30); March's drafts, never signed, lapse on 04-01. Then the third letters.
     assert cycle("--as-of", "2026-04-02") == [
+        "catching up 14 missed days, 2026-03-19 to 2026-04-01",
+        "cycle 2026-03-25",
+        "tasks drafted for 2026-04: 3, target 1700.00",
+        "cycle 2026-04-01",
+        "tasks lapsed unsigned for 2026-03: 3",
         "cycle 2026-04-02",
         "letter 3: project P1, overdue 1000.00",
         "letter 3: project P2, overdue 500.00",
-        "tasks drafted for 2026-04: 3, target 1700.00",
-        "tasks assessed for 2026-03: 3",
     ]
     assert cycle("--as-of", "2026-04-17") == [
+        "catching up 14 missed days, 2026-04-03 to 2026-04-16",
         "cycle 2026-04-17",
         "hold placed: customer C1 (project P1)",
         "hold placed: customer C2 (project P2)",
@@ -133,25 +140,27 @@ def test_a_dry_run_prints_the_same_lines_and_writes_nothing(ledger_book):
 
     lines = cycle("--as-of", "2026-05-01", "--dry-run")
 
+    dry = " (dry run: nothing written)"
     assert lines == [
-        "cycle 2026-05-01 (dry run: nothing written)",
+        "catching up 13 missed days, 2026-04-18 to 2026-04-30",
+        f"cycle 2026-04-20{dry}",
         "hold released: customer C1 on 2026-04-20",
-        "letter 1: project P3, overdue 200.00",  # I3 due 03-31: 03-31 + 31 = 05-01
+        # May, as of 04-25: P1 paid, P2 500.00 (not in legal yet), P3 200.00.
+        f"cycle 2026-04-25{dry}",
+        "tasks drafted for 2026-05: 2, target 700.00",
         # I2 due 2025-10-31: + 181 days = 2026-04-30 (30 in Nov, 61 Dec, 92 Jan, 120 Feb,
-        # 151 Mar, 181 Apr); 05-01 is 182 days past due.
+        # 151 Mar, 181 Apr): more than 180 days past due.
+        f"cycle 2026-04-30{dry}",
         "legal recovery: project P2, overdue 500.00",
-        # May: P1 paid, P2 in legal, P3 200.00.
-        "tasks drafted for 2026-05: 1, target 200.00",
-        "tasks assessed for 2026-04: 3",
+        f"cycle 2026-05-01{dry}",
+        "letter 1: project P3, overdue 200.00",  # I3 due 03-31: 03-31 + 31 = 05-01
+        "tasks lapsed unsigned for 2026-04: 3",
     ]
     assert snapshot() == before
     assert cycle("--as-of", "2026-05-01", "--dry-run") == lines
-    assert cycle("--as-of", "2026-05-01") == ["cycle 2026-05-01", *lines[1:]]
+    assert cycle("--as-of", "2026-05-01") == [line.replace(dry, "") for line in lines]
     assert snapshot() != before
-    assert cycle("--as-of", "2026-05-01", "--dry-run") == [
-        "cycle 2026-05-01 (dry run: nothing written)",
-        "nothing to do",
-    ]
+    assert cycle("--as-of", "2026-05-01", "--dry-run") == [f"cycle 2026-05-01{dry}", "nothing to do"]
 
 
 def test_the_cycle_runs_for_today_by_default(db):
@@ -292,11 +301,15 @@ def test_the_commands_exit_with_their_codes_in_a_shell(tmp_path):
     )  # fmt: skip
     assert setup.returncode == 0, setup.stderr
     dry = salesdesk("cycle", "--as-of", "2026-04-17", "--dry-run")
-    assert (dry.returncode, dry.stdout.splitlines()) == (
-        0, ["cycle 2026-04-17 (dry run: nothing written)", "hold placed: customer C1 (project P1)"]
-    )  # fmt: skip
+    caught_up = "catching up 14 missed days, 2026-04-03 to 2026-04-16"
+    assert (dry.returncode, dry.stdout.splitlines()) == (0, [
+        caught_up, "cycle 2026-04-17 (dry run: nothing written)",
+        "hold placed: customer C1 (project P1)",
+    ])  # fmt: skip
     run = salesdesk("cycle", "--as-of", "2026-04-17")
-    assert run.stdout.splitlines() == ["cycle 2026-04-17", "hold placed: customer C1 (project P1)"]
+    assert run.stdout.splitlines() == [
+        caught_up, "cycle 2026-04-17", "hold placed: customer C1 (project P1)"
+    ]
 
     blocked = salesdesk("gate", "C1", "--project", "P1", "--as-of", "2026-04-17")
     assert (blocked.returncode, blocked.stdout) == (

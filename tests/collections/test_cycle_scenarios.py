@@ -108,11 +108,13 @@ def test_it_ends_a_sequence_when_the_overdue_amount_reaches_zero_between_runs(pr
     ledger.invoice_post(
         actor=None, number="I2", project=project, date=D(2026, 3, 5), amount="200.00"
     )
-    cycle_run(as_of=D(2026, 5, 6))  # I2 (due 04-04) is 32 days past due
+    # Every day from 03-04 is run: I2 (due 04-04) is first more than 30 days past due
+    # on 05-05.
+    cycle_run(as_of=D(2026, 5, 6))
 
     assert letters(project) == [
         (1, D(2026, 3, 3), Decimal("1000.00")),
-        (1, D(2026, 5, 6), Decimal("200.00")),  # overdue was zero on 03-10: a new sequence
+        (1, D(2026, 5, 5), Decimal("200.00")),  # overdue was zero on 03-10: a new sequence
     ]
 
 

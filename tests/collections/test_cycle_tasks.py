@@ -138,8 +138,22 @@ def test_tasks_are_drafted_once_on_the_policy_day_with_the_targets_of_the_run_da
     }  # fmt: skip
 
 
-def test_tasks_are_assessed_when_their_month_is_over(book):
-    reports = walk(D(2026, 4, 1), D(2026, 6, 5), book)
+def sign(people, month: dt.date):
+    """Marketing and finance sign the month's drafts: the tasks are issued."""
+    return lambda: [
+        services.tasks_sign(
+            actor=actor, as_role=role,
+            task_ids=list(CollectionTask.objects.filter(month=month).values_list("pk", flat=True)),
+        )
+        for actor, role in ((people.marketing, "marketing"), (people.finance, "finance"))
+    ]  # fmt: skip
+
+
+def test_tasks_are_assessed_when_their_month_is_over(people, book):
+    # April's drafts are signed on 04-02, May's on 04-28; June's are left unsigned.
+    events = {**book, D(2026, 4, 2): [sign(people, D(2026, 4, 1))],
+              D(2026, 4, 28): [sign(people, D(2026, 5, 1))]}  # fmt: skip
+    reports = walk(D(2026, 4, 1), D(2026, 6, 5), events)
 
     may = D(2026, 5, 1)
     # Assessed by the first run in June. Collected in May: P1 PAY3 500 + PAY4 300 (05-31)
@@ -182,6 +196,36 @@ def test_tasks_are_assessed_when_their_month_is_over(book):
     assert document["totals"] == {"target": "3500.00", "collected": "1800.00"}
 
 
+def test_drafts_nobody_signed_lapse_when_their_month_ends_and_are_never_assessed(people, book):
+    # May's drafts get marketing's signature only: not issued.
+    half = lambda: services.tasks_sign(  # noqa: E731
+        actor=people.marketing, as_role="marketing",
+        task_ids=list(CollectionTask.objects.filter(month=D(2026, 5, 1)).values_list("pk", flat=True)),
+    )  # fmt: skip
+    reports = walk(D(2026, 4, 1), D(2026, 6, 5), {**book, D(2026, 4, 28): [half]})
+
+    # April's drafts lapse on 05-01, May's on 06-01: never assessed, nothing collected.
+    assert [(d, r.tasks_lapsed) for d, r in reports.items() if r.tasks_lapsed] == [
+        (D(2026, 5, 1), [(D(2026, 4, 1), 3)]),
+        (D(2026, 6, 1), [(D(2026, 5, 1), 2)]),
+    ]
+    assert not any(r.tasks_assessed for r in reports.values())
+    assert "tasks lapsed unsigned for 2026-05: 2" in reports[D(2026, 6, 1)].lines()
+    assert {code: row[3:] for code, row in tasks(D(2026, 5, 1)).items()} == {
+        "P1": (None, None, "lapsed"), "P5": (None, None, "lapsed"),
+    }  # fmt: skip
+    # Too late to sign a lapsed task: nothing is signed, it stays lapsed.
+    ids = list(CollectionTask.objects.filter(month=D(2026, 5, 1)).values_list("pk", flat=True))
+    assert services.tasks_sign(actor=people.finance, as_role="finance", task_ids=ids) == 0
+    assert not cycle_run(as_of=D(2026, 6, 5)).changed
+
+    out = io.StringIO()
+    call_command("report", "tasks", "--month", "2026-05", "--format", "json", stdout=out)
+    assert [(r["project"], r["status"]) for r in json.loads(out.getvalue())["rows"]] == [
+        ("P1", "lapsed"), ("P5", "lapsed"),
+    ]
+
+
 def test_the_tasks_report_shows_a_running_month_with_what_is_collected_so_far(book):
     walk(D(2026, 4, 1), D(2026, 6, 5), book)
 
@@ -198,18 +242,27 @@ def test_the_tasks_report_shows_a_running_month_with_what_is_collected_so_far(bo
     ]  # fmt: skip
 
 
-def test_a_run_after_a_gap_drafts_the_month_it_falls_in(people):
+def test_a_run_after_a_gap_replays_the_policy_day_it_missed(people):
     project = ProjectFactory(owner=people.sales1)
     invoice(project, "I1", D(2026, 5, 1), "1000.00", D(2026, 7, 10))
+    pay(project, "PAY1", D(2026, 6, 28), "300.00")
 
     cycle_run(as_of=D(2026, 6, 20))  # drafts June: nothing due by 06-30
     cycle_run(as_of=D(2026, 6, 24))  # before the 25th: nothing to draft
-    # No run between 06-25 and 06-30: the first run on or after 06-25 is 07-03, and it
-    # drafts July (I1 due 07-10: 1000.00).
+    # No run between 06-25 and 07-02: the run of 07-03 first replays those days, and the
+    # 06-25 one drafts July as of 06-25 (I1 due 07-10: 1000.00; PAY1 came later).
     report = cycle_run(as_of=D(2026, 7, 3))
-    assert report.tasks_drafted == (D(2026, 7, 1), 1, Decimal("1000.00"))
+    assert [day.as_of for day in report.caught_up] == [
+        D(2026, 6, 25) + dt.timedelta(days=n) for n in range(8)
+    ]
+    assert report.caught_up[0].tasks_drafted == (D(2026, 7, 1), 1, Decimal("1000.00"))
+    assert report.tasks_drafted is None and report.counts()["tasks_drafted"] == 1
+    assert report.lines()[:2] == [
+        "catching up 8 missed days, 2026-06-25 to 2026-07-02", "cycle 2026-06-25",
+    ]  # fmt: skip
     assert cycle_run(as_of=D(2026, 7, 24)).tasks_drafted is None
-    assert cycle_run(as_of=D(2026, 7, 25)).tasks_drafted == (D(2026, 8, 1), 1, Decimal("1000.00"))
+    # August, drafted 07-25: I1 1000.00 less PAY1 300.00.
+    assert cycle_run(as_of=D(2026, 7, 25)).tasks_drafted == (D(2026, 8, 1), 1, Decimal("700.00"))
     assert [f"{m:%Y-%m}" for m in TaskDraft.objects.order_by("month").values_list("month", flat=True)] == [
         "2026-06", "2026-07", "2026-08",
     ]  # fmt: skip

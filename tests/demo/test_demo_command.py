@@ -85,7 +85,9 @@ def snapshot():
         OpportunityTouch.objects.count(),
         sorted(Visit.objects.values_list(
             "customer__code", "salesperson__username", "date", "outcome", "manager_involved")),
-        sorted(Commitment.objects.values_list("visit__date", "what", "due", "done_on")),
+        # Sorted by the database: open commitments have no done_on, which Python can't sort.
+        list(Commitment.objects.order_by("visit__date", "what", "due", "done_on", "pk")
+             .values_list("visit__date", "what", "due", "done_on")),
         AuditEntry.objects.count(),
     )  # fmt: skip
 

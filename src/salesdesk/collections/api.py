@@ -406,12 +406,5 @@ def cycle(request, payload: CycleIn):
         "dry_run": report.dry_run,
         "changed": report.changed,
         "lines": report.lines(),
-        "counts": {
-            "holds_released": len(report.holds_released),
-            "letters": len(report.letters),
-            "holds_placed": len(report.holds_placed),
-            "legal_opened": len(report.legal_opened),
-            "tasks_drafted": report.tasks_drafted[1] if report.tasks_drafted else 0,
-            "tasks_assessed": sum(count for _day, count in report.tasks_assessed),
-        },
+        "counts": report.counts(),
     }

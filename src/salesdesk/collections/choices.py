@@ -6,6 +6,7 @@ class TaskStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     ISSUED = "issued", _("Issued")
     ASSESSED = "assessed", _("Assessed")
+    LAPSED = "lapsed", _("Lapsed unsigned")
 
 
 class LegalReason(models.TextChoices):

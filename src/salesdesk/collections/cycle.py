@@ -5,12 +5,15 @@ One run for a day D, in this order:
 2. per project, at most one dunning letter; after the last letter, the supply hold;
 3. legal recovery for projects overdue beyond the policy limit;
 4. on or after the policy day, draft next month's collection tasks;
-5. assess the tasks of months that have ended.
+5. lapse the drafts of months that ended unsigned, assess the issued tasks of those months.
 
 Idempotent: every write is keyed by the day or the month (one letter per project a day,
 one active hold per customer, one legal case per project, one draft per month, one
-assessment per task), so a second run for the same D finds nothing left to do. A run
-after a gap does what the rules say for D and no more: at most one letter per project.
+assessment per task), so a second run for the same D finds nothing left to do.
+
+Runs and gaps: every day run is recorded (CycleRun). A run for D after the last recorded
+day first runs each missed day in order, in the same transaction, so the letters, holds
+and legal dates never depend on how often the cycle runs. The first run ever starts at D.
 Every step is a handful of set-based queries, whatever the number of projects.
 """
 
@@ -30,6 +33,7 @@ from salesdesk.collections.measures import (
 )
 from salesdesk.collections.models import (
     CollectionTask,
+    CycleRun,
     DunningLetter,
     LegalCase,
     SupplyHold,
@@ -55,16 +59,50 @@ class CycleReport:
     holds_placed: list[tuple[str, str]] = field(default_factory=list)
     legal_opened: list[tuple[str, Decimal]] = field(default_factory=list)
     tasks_drafted: tuple[dt.date, int, Decimal] | None = None
+    tasks_lapsed: list[tuple[dt.date, int]] = field(default_factory=list)
     tasks_assessed: list[tuple[dt.date, int]] = field(default_factory=list)
+    # The missed days a run after a gap replayed before `as_of`, oldest first.
+    caught_up: list["CycleReport"] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
+        return self.changed_today or any(day.changed_today for day in self.caught_up)
+
+    @property
+    def changed_today(self) -> bool:
         return bool(
             self.holds_released or self.letters or self.holds_placed or self.legal_opened
-            or self.tasks_drafted or self.tasks_assessed
+            or self.tasks_drafted or self.tasks_lapsed or self.tasks_assessed
         )  # fmt: skip
 
+    def days(self) -> list["CycleReport"]:
+        """Every day this run covered, oldest first, `as_of` last."""
+        return [*self.caught_up, self]
+
+    def counts(self) -> dict[str, int]:
+        """What the run did over all the days it covered."""
+        days = self.days()
+        return {
+            "holds_released": sum(len(d.holds_released) for d in days),
+            "letters": sum(len(d.letters) for d in days),
+            "holds_placed": sum(len(d.holds_placed) for d in days),
+            "legal_opened": sum(len(d.legal_opened) for d in days),
+            "tasks_drafted": sum(d.tasks_drafted[1] for d in days if d.tasks_drafted),
+            "tasks_lapsed": sum(n for d in days for _month, n in d.tasks_lapsed),
+            "tasks_assessed": sum(n for d in days for _month, n in d.tasks_assessed),
+        }
+
     def lines(self) -> list[str]:
+        lines = []
+        if self.caught_up:
+            first, last = self.caught_up[0].as_of, self.caught_up[-1].as_of
+            lines.append(f"catching up {len(self.caught_up)} missed days, {first} to {last}")
+            for day in self.caught_up:
+                if day.changed_today:
+                    lines += day._day_lines()
+        return lines + self._day_lines()
+
+    def _day_lines(self) -> list[str]:
         head = f"cycle {self.as_of}" + (" (dry run: nothing written)" if self.dry_run else "")
         lines = [head]
         for customer, day in self.holds_released:
@@ -78,9 +116,11 @@ class CycleReport:
         if self.tasks_drafted:
             month, count, total = self.tasks_drafted
             lines.append(f"tasks drafted for {month:%Y-%m}: {count}, target {total:.2f}")
+        for month, count in self.tasks_lapsed:
+            lines.append(f"tasks lapsed unsigned for {month:%Y-%m}: {count}")
         for month, count in self.tasks_assessed:
             lines.append(f"tasks assessed for {month:%Y-%m}: {count}")
-        if not self.changed:
+        if not self.changed_today:
             lines.append("nothing to do")
         return lines
 
@@ -98,17 +138,45 @@ def month_end(first: dt.date) -> dt.date:
 
 
 def cycle_run(*, as_of: dt.date, dry_run: bool = False) -> CycleReport:
-    report = CycleReport(as_of=as_of, dry_run=dry_run)
+    """Run the cycle for `as_of`, after each day missed since the last recorded run."""
     with transaction.atomic():
         _lock()
-        policy = policy_as_of(as_of)
-        _release_holds(as_of, report)
-        _letters_and_holds(as_of, policy, report)
-        _legal_recovery(as_of, policy, report)
-        _draft_tasks(as_of, policy, report)
-        _assess_tasks(as_of, report)
+        days = days_to_run(as_of)
+        reports = [_run_day(day, dry_run) for day in days]
         if dry_run:
             transaction.set_rollback(True)
+    report = reports[-1]
+    report.caught_up = reports[:-1]
+    return report
+
+
+def cycle_catch_up(*, up_to: dt.date) -> CycleReport | None:
+    """Run the days the cycle missed up to `up_to`, if it has run before and is behind:
+    a letter sent by hand on D must follow the cycle's letters of the days before D."""
+    last = CycleRun.objects.order_by("-day").values_list("day", flat=True).first()
+    if last is None or last >= up_to:
+        return None
+    return cycle_run(as_of=up_to)
+
+
+def days_to_run(as_of: dt.date) -> list[dt.date]:
+    """`as_of`, preceded by every day after the last recorded run. A day at or before
+    the last run is run alone: it was run already, so nothing is left to catch up."""
+    last = CycleRun.objects.order_by("-day").values_list("day", flat=True).first()
+    if last is None or as_of <= last:
+        return [as_of]
+    return [last + dt.timedelta(days=n) for n in range(1, (as_of - last).days + 1)]
+
+
+def _run_day(day: dt.date, dry_run: bool) -> CycleReport:
+    report = CycleReport(as_of=day, dry_run=dry_run)
+    policy = policy_as_of(day)
+    _release_holds(day, report)
+    _letters_and_holds(day, policy, report)
+    _legal_recovery(day, policy, report)
+    _draft_tasks(day, policy, report)
+    _lapse_and_assess_tasks(day, report)
+    CycleRun.objects.update_or_create(day=day, defaults={"summary": report.counts()})
     return report
 
 
@@ -343,12 +411,17 @@ def _draft_tasks(as_of: dt.date, policy: Policy, report: CycleReport) -> None:
 # 5. Assessment -----------------------------------------------------------------------
 
 
-def _assess_tasks(as_of: dt.date, report: CycleReport) -> None:
-    """Assess every task of a month that has ended: one UPDATE per month, whatever the
+def _lapse_and_assess_tasks(as_of: dt.date, report: CycleReport) -> None:
+    """Once a month has ended, its drafts nobody finished signing lapse (never assessed,
+    DOMAIN §6) and its issued tasks are assessed: one UPDATE each per month, whatever the
     number of tasks (collected = the month's payments not reversed by `as_of`)."""
-    pending = CollectionTask.objects.filter(assessed_on__isnull=True, month__lt=month_start(as_of))
-    months = sorted(set(pending.values_list("month", flat=True)))
-    for month in months:
+    ended = CollectionTask.objects.filter(month__lt=month_start(as_of))
+    drafts = ended.filter(status=TaskStatus.DRAFT)
+    for month in sorted(set(drafts.values_list("month", flat=True))):
+        count = drafts.filter(month=month).update(status=TaskStatus.LAPSED)
+        report.tasks_lapsed.append((month, count))
+    issued = ended.filter(status=TaskStatus.ISSUED, assessed_on__isnull=True)
+    for month in sorted(set(issued.values_list("month", flat=True))):
         count = assess_month(month, as_of)
         report.tasks_assessed.append((month, count))
 
@@ -358,10 +431,11 @@ def assess_month(month: dt.date, as_of: dt.date) -> int:
     sql = f"""
     UPDATE collections_collectiontask
        SET collected = {collected}, assessed_on = %(as_of)s, status = %(status)s
-     WHERE month = %(month)s AND assessed_on IS NULL"""
+     WHERE month = %(month)s AND status = %(issued)s AND assessed_on IS NULL"""
     params = {
         "as_of": as_of.isoformat(),
         "status": TaskStatus.ASSESSED.value,
+        "issued": TaskStatus.ISSUED.value,
         "month": month.isoformat(),
         "first": month.isoformat(),
         "last": month_end(month).isoformat(),

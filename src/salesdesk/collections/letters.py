@@ -184,7 +184,7 @@ class TaskLetter:
 
     @property
     def issued(self) -> bool:
-        return all(task.status != TaskStatus.DRAFT for task in self.tasks)
+        return all(task.status in (TaskStatus.ISSUED, TaskStatus.ASSESSED) for task in self.tasks)
 
     @property
     def assessed(self) -> bool:

@@ -82,6 +82,23 @@ class CollectionTask(models.Model):
         return self.collected / self.target
 
 
+class CycleRun(models.Model):
+    """A day the daily cycle ran for, with what it did: the next run starts after the
+    last one, so missed days are replayed in order."""
+
+    day = models.DateField(_("day"), unique=True)
+    ran_at = models.DateTimeField(_("ran at"), auto_now=True)
+    summary = models.JSONField(_("summary"), default=dict)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("cycle run")
+        verbose_name_plural = _("cycle runs")
+
+    def __str__(self):
+        return f"{self.day}"
+
+
 class TaskDraft(models.Model):
     """Marks a month's collection tasks as drafted, so no later run drafts them again
     (even when no project had a target)."""

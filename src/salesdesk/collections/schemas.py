@@ -198,6 +198,7 @@ class CycleCountsOut(Schema):
     holds_placed: int
     legal_opened: int
     tasks_drafted: int
+    tasks_lapsed: int
     tasks_assessed: int
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesdesk.collections.choices import LegalReason, TaskStatus
-from salesdesk.collections.cycle import letter_states
+from salesdesk.collections.cycle import cycle_catch_up, letter_states
 from salesdesk.collections.measures import unsettled_due_before
 from salesdesk.collections.models import CollectionTask, DunningLetter, HoldOverride, LegalCase
 from salesdesk.collections.selectors import holds_in_force
@@ -84,8 +84,9 @@ def letter_send_now(*, actor: User, project: Project, on: dt.date | None = None)
     """A manager sends the next letter of the project's sequence today, ahead of the
     cycle. It counts in the same sequence; after the last letter comes the hold."""
     _require(actor, SUPERVISORS, _("Only a sales manager may send a letter by hand."))
-    project = Project.objects.select_for_update().get(pk=project.pk)  # its status now
     on = on or dt.date.today()
+    cycle_catch_up(up_to=on - dt.timedelta(days=1))
+    project = Project.objects.select_for_update().get(pk=project.pk)  # its status now
     if project.status not in (ProjectStatus.ACTIVE, ProjectStatus.COMPLETED):
         raise ValidationError(_("The project is with the legal office; it gets no letters."))
     overdue = unsettled_due_before(on, {"overdue": on}, [project.pk]).get(project.pk, {})

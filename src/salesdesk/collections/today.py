@@ -99,6 +99,10 @@ class TaskGroup:
     def assessed(self) -> bool:
         return all(row.task.status == TaskStatus.ASSESSED for row in self.rows)
 
+    @property
+    def lapsed(self) -> int:
+        return sum(1 for row in self.rows if row.task.status == TaskStatus.LAPSED)
+
 
 def task_months() -> list[dt.date]:
     """The months whose tasks were drafted, newest first."""
