@@ -260,13 +260,15 @@ class Outcome:
 
 
 def simulate(case: Case) -> Outcome:
-    """DOMAIN §6 on the run days, in the order a run does it: releases, letters and
-    holds, legal recovery."""
+    """DOMAIN §6 run every day from the first run day to the last, in the order a run
+    does it: releases, letters and holds, legal recovery. The application runs only on
+    the case's days, with gaps and repeats: the outcome must not depend on the schedule."""
     ref = Ledger(case)
     letters: dict[int, list[tuple]] = defaultdict(list)  # project -> [(seq, n, date, amount)]
     holds: dict[int, list[list]] = defaultdict(list)  # customer -> [[since, released_on]]
     legal: dict[int, dt.date] = {}
-    for on in case.days:
+    first, last = case.days[0], case.days[-1]
+    for on in (first + dt.timedelta(days=n) for n in range((last - first).days + 1)):
         policy = ref.policy(on)
         for customer, own in holds.items():
             for hold in own:
