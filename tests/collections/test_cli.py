@@ -160,7 +160,10 @@ def test_a_dry_run_prints_the_same_lines_and_writes_nothing(ledger_book):
     assert cycle("--as-of", "2026-05-01", "--dry-run") == lines
     assert cycle("--as-of", "2026-05-01") == [line.replace(dry, "") for line in lines]
     assert snapshot() != before
-    assert cycle("--as-of", "2026-05-01", "--dry-run") == [f"cycle 2026-05-01{dry}", "nothing to do"]
+    assert cycle("--as-of", "2026-05-01", "--dry-run") == [
+        f"cycle 2026-05-01{dry}",
+        "nothing to do",
+    ]
 
 
 def test_the_cycle_runs_for_today_by_default(db):
@@ -308,7 +311,9 @@ def test_the_commands_exit_with_their_codes_in_a_shell(tmp_path):
     ])  # fmt: skip
     run = salesdesk("cycle", "--as-of", "2026-04-17")
     assert run.stdout.splitlines() == [
-        caught_up, "cycle 2026-04-17", "hold placed: customer C1 (project P1)"
+        caught_up,
+        "cycle 2026-04-17",
+        "hold placed: customer C1 (project P1)",
     ]
 
     blocked = salesdesk("gate", "C1", "--project", "P1", "--as-of", "2026-04-17")

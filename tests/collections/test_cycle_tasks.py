@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from salesdesk.collections import services
 from salesdesk.collections.cycle import cycle_run
@@ -142,7 +143,7 @@ def sign(people, month: dt.date):
     """Marketing and finance sign the month's drafts: the tasks are issued."""
     return lambda: [
         services.tasks_sign(
-            actor=actor, as_role=role,
+            actor=actor, as_role=role, at=timezone.now(),
             task_ids=list(CollectionTask.objects.filter(month=month).values_list("pk", flat=True)),
         )
         for actor, role in ((people.marketing, "marketing"), (people.finance, "finance"))
@@ -199,7 +200,7 @@ def test_tasks_are_assessed_when_their_month_is_over(people, book):
 def test_drafts_nobody_signed_lapse_when_their_month_ends_and_are_never_assessed(people, book):
     # May's drafts get marketing's signature only: not issued.
     half = lambda: services.tasks_sign(  # noqa: E731
-        actor=people.marketing, as_role="marketing",
+        actor=people.marketing, as_role="marketing", at=timezone.now(),
         task_ids=list(CollectionTask.objects.filter(month=D(2026, 5, 1)).values_list("pk", flat=True)),
     )  # fmt: skip
     reports = walk(D(2026, 4, 1), D(2026, 6, 5), {**book, D(2026, 4, 28): [half]})
@@ -216,13 +217,19 @@ def test_drafts_nobody_signed_lapse_when_their_month_ends_and_are_never_assessed
     }  # fmt: skip
     # Too late to sign a lapsed task: nothing is signed, it stays lapsed.
     ids = list(CollectionTask.objects.filter(month=D(2026, 5, 1)).values_list("pk", flat=True))
-    assert services.tasks_sign(actor=people.finance, as_role="finance", task_ids=ids) == 0
+    assert (
+        services.tasks_sign(
+            actor=people.finance, as_role="finance", task_ids=ids, at=timezone.now()
+        )
+        == 0
+    )
     assert not cycle_run(as_of=D(2026, 6, 5)).changed
 
     out = io.StringIO()
     call_command("report", "tasks", "--month", "2026-05", "--format", "json", stdout=out)
     assert [(r["project"], r["status"]) for r in json.loads(out.getvalue())["rows"]] == [
-        ("P1", "lapsed"), ("P5", "lapsed"),
+        ("P1", "lapsed"),
+        ("P5", "lapsed"),
     ]
 
 

@@ -15,6 +15,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
@@ -207,7 +208,9 @@ def task_sign(request, payload: SignIn):
                     % {"ids": ", ".join(missing), "month": payload.month}
                 }
             )
-    signed = services.tasks_sign(actor=request.user, task_ids=ids, as_role=payload.as_role)
+    signed = services.tasks_sign(
+        actor=request.user, task_ids=ids, as_role=payload.as_role, at=timezone.now()
+    )
     return {
         "month": payload.month,
         "as_role": payload.as_role,

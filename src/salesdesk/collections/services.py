@@ -5,7 +5,6 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesdesk.collections.choices import LegalReason, TaskStatus
@@ -32,9 +31,10 @@ def _require(actor: User, roles, message: str) -> None:
 
 
 @transaction.atomic
-def tasks_sign(*, actor: User, task_ids: list[int], as_role: str) -> int:
-    """Sign drafts as marketing or as finance. Two sign-offs by two different people
-    issue a task; nobody signs a task of their own. Returns how many were signed."""
+def tasks_sign(*, actor: User, task_ids: list[int], as_role: str, at: dt.datetime) -> int:
+    """Sign drafts as marketing or as finance, at the moment `at`. Two sign-offs by two
+    different people issue a task; nobody signs a task of their own; a draft whose month
+    has ended has lapsed and is not signed. Returns how many were signed."""
     if as_role not in (Role.MARKETING, Role.FINANCE):
         raise ValidationError(_("Tasks are signed by marketing or by finance."))
     _require(actor, (as_role,), _("You do not sign for this department."))
@@ -45,7 +45,6 @@ def tasks_sign(*, actor: User, task_ids: list[int], as_role: str) -> int:
         .filter(pk__in=task_ids, status=TaskStatus.DRAFT)
         .select_related("project")
     )
-    now = timezone.now()
     signed = []
     for task in tasks:
         if getattr(task, f"{field}_signed_by_id") is not None:
@@ -60,7 +59,7 @@ def tasks_sign(*, actor: User, task_ids: list[int], as_role: str) -> int:
                 % {"project": task.project.code}
             )
         setattr(task, f"{field}_signed_by", actor)
-        setattr(task, f"{field}_signed_at", now)
+        setattr(task, f"{field}_signed_at", at)
         if getattr(task, f"{other}_signed_by_id") is not None:
             task.status = TaskStatus.ISSUED
         signed.append(task)

@@ -14,6 +14,7 @@ from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -175,7 +176,7 @@ def tasks_sign(request):
         ids = list(today.signable(unsigned, user, as_role).values_list("pk", flat=True))
         skipped = unsigned.count() - len(ids)
     try:
-        signed = services.tasks_sign(actor=user, task_ids=ids, as_role=as_role)
+        signed = services.tasks_sign(actor=user, task_ids=ids, as_role=as_role, at=timezone.now())
     except ValidationError as exc:
         _show_errors(request, exc)
         return redirect(back)

@@ -1,3 +1,4 @@
+import argparse
 import datetime as dt
 import time
 from collections import Counter
@@ -36,7 +37,6 @@ from salesdesk.demo.loader import (
     evaluation_customers,
     fab_load,
     floor_prices_set,
-    history_load,
     ledger_is_empty,
     ledger_projects_stored,
     load,
@@ -47,6 +47,13 @@ from salesdesk.demo.loader import (
     visit_rules,
     visits_load,
 )
+from salesdesk.demo.replay import (
+    GO_LIVE_MONTHS,
+    ReplayCounts,
+    collections_replay,
+    history_load_with_holds,
+)
+from salesdesk.lib.dates import date_in_range
 from salesdesk.pipeline.choices import CLOSED_STAGES, ContactLevel, Stage
 from salesdesk.pipeline.models import FabLine, FabProduct, Opportunity
 from salesdesk.pipeline.selectors import Context, evaluated
@@ -62,14 +69,25 @@ class Command(BaseCommand):
         f"Load the demo data set ({DEMO_CUSTOMERS} customers, {DEMO_PROJECTS} projects, "
         f"3 plants, a user for every role, {HISTORY_MONTHS} months of deliveries, "
         "statements, payments and expenses up to today, customer tiers, FAB lines, "
-        f"prospect registrations, opportunities and {VISIT_MONTHS} months of visits). "
-        "Safe to run again."
+        f"prospect registrations, opportunities and {VISIT_MONTHS} months of visits, and "
+        f"the collections cycle run every day of the last {GO_LIVE_MONTHS} months: letters, "
+        "holds, legal cases, signed and assessed tasks). Safe to run again."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--as-of", type=past_date, help="the demo's today, YYYY-MM-DD (default today)"
+        )
+
+    def handle(self, *args, as_of, **options):
         # The demo users share a published password: never in production.
         if not settings.DEMO_LOGIN_ALLOWED:
             raise CommandError("Demo data is not allowed here (SALESDESK_ENV=production).")
+        today = timezone.localdate()
+        as_of = as_of or today
+        if as_of > today:
+            raise CommandError(f"--as-of {as_of} is in the future; the demo ends today at most.")
+        self.as_of = as_of
         started = time.monotonic()
         with transaction.atomic():
             staff = staff_ensure(password=settings.DEMO_PASSWORD, update=True)
@@ -77,6 +95,7 @@ class Command(BaseCommand):
             if self._load_customers(staff):
                 self._load_history(staff)
                 self._load_evaluation(staff)
+                self._replay_collections(staff)
         self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
         self._print_login()
 
@@ -84,7 +103,7 @@ class Command(BaseCommand):
         """Demo customers go only into an empty archive, so a second run changes nothing
         and a real archive is never mixed with invented companies. True when the archive
         holds the demo customers (loaded now or before)."""
-        customers = demo_customers(as_of=timezone.localdate())
+        customers = demo_customers(as_of=self.as_of)
         existing = Customer.objects.count()
         if existing:
             first = next(customers)
@@ -109,14 +128,14 @@ class Command(BaseCommand):
         if not ledger_is_empty():
             self.stdout.write("The ledger already has records: demo history skipped.")
             return
-        as_of = timezone.localdate()
+        as_of = self.as_of
         codes = [Numbering("P").code(n) for n in range(DEMO_PROJECTS)]
         projects = stored_projects(codes)
         history = generate_history(
             seed=DEMO_SEED, as_of=as_of, projects=ledger_projects_stored(projects.values())
         )
         floor_prices_set(history.floor_prices, staff=staff, missing_only=False)
-        counts = history_load(history, staff=staff, projects=projects)
+        counts = history_load_with_holds(history, staff=staff, projects=projects, as_of=as_of)
         profiles = history.profiles
         mix = ", ".join(
             f"{sum(1 for p in profiles.values() if p == kind)} {kind}" for kind in PROFILES
@@ -136,7 +155,7 @@ class Command(BaseCommand):
         """Tiers, FAB lines, registrations and disputes, opportunities and visits: each
         part only into empty tables, so a second run changes nothing and an archive loaded
         before the evaluation history existed gets one too."""
-        as_of = timezone.localdate()
+        as_of = self.as_of
         tiers = tiering_ensure(as_of)
         if tiers is None:
             self.stdout.write("Customers are tiered already: tiering skipped.")
@@ -186,6 +205,14 @@ class Command(BaseCommand):
         if skipped:
             self.stdout.write(f"Already recorded, skipped: {', '.join(skipped)}.")
 
+    def _replay_collections(self, staff: Staff) -> None:
+        """The daily cycle from go-live (or its last run) to the as-of date."""
+        counts = collections_replay(staff=staff, as_of=self.as_of)
+        if not counts.days:
+            self.stdout.write(f"The collections cycle has run up to {self.as_of} already.")
+            return
+        self.stdout.write(_replay_summary(counts, self.as_of))
+
     def _print_login(self):
         self.stdout.write("")
         self.stdout.write(f"Start the server with `salesdesk serve` and open {URL}")
@@ -193,6 +220,29 @@ class Command(BaseCommand):
         for user in USERS:
             team = f", team of {user.manager}" if user.manager else ""
             self.stdout.write(f"  {user.username:<10} {user.name}  ({user.role}{team})")
+
+
+def past_date(text: str) -> dt.date:
+    """A YYYY-MM-DD argument within the accepted range of dates."""
+    try:
+        return date_in_range(dt.date.fromisoformat(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from exc
+
+
+def _replay_summary(counts: ReplayCounts, as_of: dt.date) -> str:
+    totals = counts.totals
+    months = ", ".join(f"{month:%Y-%m}" for month in counts.signed_months)
+    return (
+        f"Ran the collections cycle every day from {counts.first} to {as_of} "
+        f"({counts.days} days):\n"
+        f"  {totals['letters']:,} dunning letters, {totals['holds_placed']} supply holds placed "
+        f"and {totals['holds_released']} released, {totals['legal_opened']} projects sent "
+        f"to legal recovery\n"
+        f"  {totals['tasks_drafted']:,} collection tasks drafted, {totals['tasks_assessed']:,} "
+        f"assessed, {totals['tasks_lapsed']} lapsed; signed by marketing and finance: "
+        f"{months or 'none'}"
+    )
 
 
 def _ratio(counts: HistoryCounts) -> str:
