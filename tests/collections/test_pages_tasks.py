@@ -340,3 +340,28 @@ def test_it_sends_an_anonymous_visitor_to_the_login_page(client, db, path):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+def test_the_today_page_lists_drafts_still_unsigned_once_their_month_has_begun(
+    people, world, page_for
+):
+    # This month's drafts are late (its month has begun); next month's are not yet.
+    task(world.p1, "300.00", month=next_month(MONTH))
+    world.t2.marketing_signed_by = people.marketing
+    world.t2.save()
+
+    def late(user):
+        response = page_for(user).get("/")
+        assert response.status_code == 200
+        return [(r["month"], r["count"], r["marketing"], r["finance"])
+                for r in response.context.get("late_drafts") or []]  # fmt: skip
+
+    assert late(people.marketing) == [(MONTH, 4, 3, 4)]
+    assert late(people.finance) == [(MONTH, 4, 3, 4)]
+    assert late(people.manager1) == [(MONTH, 3, 2, 3)]  # sales1 and sales2
+    assert late(people.manager2) == [(MONTH, 1, 1, 1)]
+    assert late(people.sales1) == [] and late(people.supply) == []
+    assert "Late task drafts" in page_for(people.manager1).get("/").content.decode()
+
+    CollectionTask.objects.filter(month=MONTH).update(status="issued")
+    assert late(people.marketing) == []

@@ -1,6 +1,7 @@
 """`salesdesk demo` and `salesdesk synth` against the test database, where each test wants
 its own start (test_demo_command.py has those that start from the loaded demo)."""
 
+import datetime as dt
 from io import StringIO
 
 import pytest
@@ -85,9 +86,11 @@ def test_it_adds_no_ledger_history_to_synthetic_data_unless_asked(db):
 
 
 def test_it_adds_ledger_history_to_synthetic_data_and_continues_its_keys(db):
-    output = run("synth", "--customers", "10", "--projects", "20", "--ledger-months", "3")
+    # Six months: whatever the day, statements of five whole months exist, and the
+    # oldest are past their terms (90 days at most), so some have been paid.
+    output = run("synth", "--customers", "10", "--projects", "20", "--ledger-months", "6")
     first = (Delivery.objects.count(), Payment.objects.count(), Expense.objects.count())
-    run("synth", "--customers", "10", "--projects", "20", "--ledger-months", "3")
+    run("synth", "--customers", "10", "--projects", "20", "--ledger-months", "6")
 
     assert Delivery.objects.count() > first[0] > 0
     assert Invoice.objects.filter(number__regex=r"^INV-[0-9]{4}-[0-9]{2}-SP[0-9]{7}$").count() == (
@@ -98,8 +101,26 @@ def test_it_adds_ledger_history_to_synthetic_data_and_continues_its_keys(db):
     assert Payment.objects.count() > first[1]
     assert Expense.objects.filter(reference=f"SEX{first[2] + 1:09d}").exists()
     assert FloorPrice.objects.count() == 9
-    assert "Ledger history of 3 months" in output
-    assert not (timezone.localdate() - Delivery.objects.order_by("date").first().date).days > 92
+    assert "Ledger history of 6 months" in output
+    assert not (timezone.localdate() - Delivery.objects.order_by("date").first().date).days > 184
+
+
+def test_it_generates_synthetic_data_as_of_a_past_date(db):
+    output = run("synth", "--customers", "4", "--projects", "8", "--ledger-months", "2",
+                 "--as-of", "2025-02-28")  # fmt: skip
+
+    assert "Ledger history of 2 months" in output
+    dates = Delivery.objects.order_by("date").values_list("date", flat=True)
+    assert dates and dates.first() >= dt.date(2025, 1, 1) and dates.last() <= dt.date(2025, 2, 28)
+
+
+@pytest.mark.parametrize("as_of", ["2150-01-01", "2999-01-01", "0001-01-01", "2025-02-30"])
+def test_it_refuses_an_as_of_date_in_the_future_or_out_of_range(db, as_of):
+    for command in ("synth", "demo"):
+        args = ("--customers", "1") if command == "synth" else ()
+        with pytest.raises(CommandError, match=as_of):
+            run(command, *args, "--as-of", as_of)
+    assert not Customer.objects.exists()
 
 
 def test_it_leaves_the_ledger_of_another_archive_alone(db):

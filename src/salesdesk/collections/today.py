@@ -264,6 +264,25 @@ def signoff_today(user: User) -> list[dict]:
     return waiting
 
 
+def late_drafts(user: User, today: dt.date) -> list[dict]:
+    """Drafts still unsigned though their month has begun (DOMAIN §6), per month: for
+    marketing and finance every one, for a manager their team's. They lapse when the
+    month ends. One query."""
+    drafts = CollectionTask.objects.filter(status=TaskStatus.DRAFT, month__lte=today)
+    if not (user.is_admin or user.has_role(Role.MARKETING, Role.FINANCE)):
+        drafts = drafts.filter(_team(user, "salesperson"))
+    return list(
+        drafts.values("month")
+        .annotate(
+            count=Count("pk"),
+            target=Sum("target"),
+            marketing=Count("pk", filter=Q(marketing_signed_by__isnull=True)),
+            finance=Count("pk", filter=Q(finance_signed_by__isnull=True)),
+        )
+        .order_by("month")
+    )
+
+
 def legal_today(user: User, today: dt.date) -> dict:
     since = today - dt.timedelta(days=RECENT_DAYS)
     cases = LegalCase.objects.visible_to(user).filter(opened_on__gt=since, opened_on__lte=today)
@@ -308,6 +327,8 @@ def today_for(user: User, today: dt.date | None = None) -> dict:
     if user.has_role(Role.MARKETING, Role.FINANCE):
         sections["signoff"] = signoff_today(user)
         sections["signoff_count"] = sum(row["count"] for row in sections["signoff"])
+    if user.has_role(Role.MARKETING, Role.FINANCE, Role.MANAGER):
+        sections["late_drafts"] = late_drafts(user, today)
     if user.has_role(Role.LEGAL) or admin:
         sections["legal"] = legal_today(user, today)
     if user.has_role(Role.SUPPLY) or admin:

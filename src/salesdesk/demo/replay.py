@@ -30,7 +30,14 @@ from salesdesk.collections.models import CollectionTask, CycleRun, SupplyHold
 from salesdesk.collections.services import tasks_sign
 from salesdesk.core.choices import Role
 from salesdesk.customers.models import Project
-from salesdesk.demo.history import History, InvoiceData, month_end, month_start, working_day
+from salesdesk.demo.history import (
+    History,
+    InvoiceData,
+    PaymentData,
+    month_end,
+    month_start,
+    working_day,
+)
 from salesdesk.demo.loader import HistoryCounts, Staff, history_load
 
 GO_LIVE_MONTHS = 6
@@ -117,7 +124,9 @@ def held_periods() -> Periods:
 
 def without_deliveries_during(history: History, periods: Periods) -> History:
     """`history` less the deliveries dated inside `periods`; each month's statement of an
-    affected project is the sum of the deliveries left in it (none left: no statement)."""
+    affected project is the sum of the deliveries left in it (none left: no statement),
+    and its payments stop at what it was billed in all (the customer pays its bills, not
+    the ones it no longer gets)."""
 
     def held(project: str, day: dt.date) -> bool:
         return any(
@@ -144,4 +153,28 @@ def without_deliveries_during(history: History, periods: Periods) -> History:
     return dataclasses.replace(
         history, deliveries=deliveries, invoices=invoices,
         approvals=[a for a in history.approvals if a.ticket in kept],
+        payments=_payments_up_to_billed(history, invoices, affected - set(history.overpaid)),
     )  # fmt: skip
+
+
+def _payments_up_to_billed(
+    history: History, invoices: list[InvoiceData], projects: set[str]
+) -> list[PaymentData]:
+    """The payments of `projects`, oldest first, up to their total billed less the asset
+    offsets accepted (the last payment cut short); other projects' as they are."""
+    left = {code: Decimal("0.00") for code in projects}
+    for invoice in invoices:
+        if invoice.project in left:
+            left[invoice.project] += invoice.amount
+    for offset in history.offsets:
+        if offset.project in left and offset.status == "posted":
+            left[offset.project] -= offset.appraised_value
+    payments = []
+    for payment in sorted(history.payments, key=lambda p: (p.date, p.reference)):
+        if payment.project not in left:
+            payments.append(payment)
+        elif left[payment.project] > 0:
+            amount = min(payment.amount, left[payment.project])
+            left[payment.project] -= amount
+            payments.append(dataclasses.replace(payment, amount=amount))
+    return payments

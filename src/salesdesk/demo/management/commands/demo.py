@@ -94,8 +94,9 @@ class Command(BaseCommand):
             self.stdout.write(f"{len(USERS)} demo users and their plants are in place.")
             if self._load_customers(staff):
                 self._load_history(staff)
-                self._load_evaluation(staff)
+                # Before the evaluation history, which reads the projects' statuses.
                 self._replay_collections(staff)
+                self._load_evaluation(staff)
         self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
         self._print_login()
 

@@ -19,6 +19,7 @@ from salesdesk.demo.loader import (
     taken_credit_codes,
     taken_names,
 )
+from salesdesk.demo.management.commands.demo import past_date
 from salesdesk.ledger.models import Delivery, Expense, Payment
 
 # Synthetic codes have their own prefixes, so they never take the C/P numbers that the
@@ -54,6 +55,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
         parser.add_argument(
+            "--as-of", type=past_date, help="the data's today, YYYY-MM-DD (default today)"
+        )
+        parser.add_argument(
             "--ledger-months",
             type=int,
             default=0,
@@ -62,7 +66,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, customers, projects_per_customer, projects, contacts_per_customer,
-               seed, ledger_months, **options):  # fmt: skip
+               seed, as_of, ledger_months, **options):  # fmt: skip
         # The generated users get the published demo password: never in production.
         if not settings.DEMO_LOGIN_ALLOWED:
             raise CommandError("Synthetic data is not allowed here (SALESDESK_ENV=production).")
@@ -74,6 +78,10 @@ class Command(BaseCommand):
             raise CommandError("--ledger-months cannot be negative.")
         if projects is None:
             projects = round(customers * projects_per_customer)
+        today = timezone.localdate()
+        self.as_of = as_of or today
+        if self.as_of > today:
+            raise CommandError(f"--as-of {self.as_of} is in the future; data ends today at most.")
 
         self.started = time.monotonic()
         with transaction.atomic():
@@ -89,7 +97,7 @@ class Command(BaseCommand):
             self.stdout.write("DEBUG is on, which slows this down; SALESDESK_DEBUG=0 is faster.")
         generated = generate(
             seed=seed,
-            as_of=timezone.localdate(),
+            as_of=self.as_of,
             customers=customers,
             projects=projects,
             contacts_per_customer=contacts_per_customer,
@@ -137,7 +145,7 @@ class Command(BaseCommand):
             ),
         )
         generator = HistoryGenerator(
-            seed=seed, as_of=timezone.localdate(), months=months, keys=keys, asset_offsets=False
+            seed=seed, as_of=self.as_of, months=months, keys=keys, asset_offsets=False
         )
         with transaction.atomic():
             floor_prices_set(floor_prices(generator.start), staff=staff, missing_only=True)
