@@ -70,14 +70,9 @@ def books() -> dict:
     }
     aging = {
         balance.project_id: (
-            balance.billed,
-            balance.paid,
-            balance.outstanding,
-            balance.overdue,
-            balance.credit,
-            dict(balance.buckets),
-            balance.oldest_days_past_due,
-        )  # fmt: skip
+            (balance.billed, balance.paid, balance.outstanding, balance.overdue),
+            (balance.credit, dict(balance.buckets), balance.oldest_days_past_due),
+        )
         for balance in project_balances(TODAY).values()
     }
     allocation = sorted(
