@@ -103,6 +103,7 @@ def test_it_restores_the_books_as_they_were_at_the_backup(people, tmp_path):
     backup_file = tmp_path / "salesdesk.backup"
 
     assert "backed up to" in run("backup", str(backup_file))
+    assert backup_file.stat().st_mode & 0o077 == 0  # password hashes: the owner's eyes only
 
     finance = people.finance
     services.payment_post(
