@@ -94,6 +94,9 @@ def _live_sqlite(alias: str) -> sqlite3.Connection:
 def _sqlite_backup(target: Path, alias: str) -> None:
     with closing(sqlite3.connect(target)) as destination:
         _live_sqlite(alias).backup(destination)
+        # The copy carries the live database's WAL mode; a backup is one self-contained
+        # file, readable from a read-only place without -wal and -shm files beside it.
+        destination.execute("PRAGMA journal_mode=DELETE")
 
 
 def _sqlite_restore(path: Path, alias: str) -> None:
