@@ -5,12 +5,15 @@ The drill runs against the real test database, not inside a test transaction: a 
 replaces tables (PostgreSQL) or pages (SQLite) that a transaction could not roll back."""
 
 import datetime as dt
+import os
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connections
 from django.db.models import Sum
 
+from salesdesk.core.backup import BackupError, _pg_run
 from salesdesk.core.models import AuditEntry, User
 from salesdesk.customers.models import Customer
 from salesdesk.ledger import services
@@ -182,3 +185,33 @@ def test_it_refuses_to_back_up_into_a_missing_directory(db, tmp_path):
     with pytest.raises(CommandError, match="no such directory"):
         run("backup", str(tmp_path / "missing" / "salesdesk.backup"))
     assert not (tmp_path / "missing").exists()
+
+
+def test_it_hands_pg_dump_the_database_of_the_settings_and_the_password_by_environment(
+    tmp_path, monkeypatch
+):
+    """The command line pg_dump gets, seen by a stand-in program: the password is never an
+    argument (other users of the machine can read those)."""
+    seen = tmp_path / "seen"
+    fake = tmp_path / "bin" / "pg_dump"
+    fake.parent.mkdir()
+    fake.write_text(f'#!/bin/sh\necho "$PGPASSWORD" "$@" > {seen}\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake.parent), prepend=os.pathsep)
+    database = {"NAME": "books", "USER": "clerk", "PASSWORD": "s3cret", "HOST": "db", "PORT": 5433}
+    for key, value in database.items():
+        monkeypatch.setitem(connections["default"].settings_dict, key, value)
+
+    _pg_run("pg_dump", ["--format=custom", f"--file={tmp_path / 'out'}"], "default")
+
+    assert seen.read_text().split() == [
+        "s3cret", "--host=db", "--port=5433", "--username=clerk", "--dbname=books",
+        "--format=custom", f"--file={tmp_path / 'out'}",
+    ]  # fmt: skip
+
+
+def test_it_says_which_package_brings_pg_dump_when_it_is_missing(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+
+    with pytest.raises(BackupError, match="postgresql-client"):
+        _pg_run("pg_dump", [], "default")
