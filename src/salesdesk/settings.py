@@ -65,7 +65,9 @@ if PRODUCTION:
     SECRET_KEY = env_str("SALESDESK_SECRET_KEY")
 else:
     SECRET_KEY = env_str("SALESDESK_SECRET_KEY", "insecure-development-key-" + "x" * 40)
-DEBUG = env_bool("SALESDESK_DEBUG", not PRODUCTION)
+# Off unless asked for, in every environment: a debug page shows the settings and the
+# traceback to whoever triggers an error, and `salesdesk serve` is reachable by others.
+DEBUG = env_bool("SALESDESK_DEBUG", False)
 ALLOWED_HOSTS = env_list("SALESDESK_ALLOWED_HOSTS", [] if PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env_list("SALESDESK_CSRF_TRUSTED_ORIGINS", [])
 
@@ -174,6 +176,7 @@ AUTH_PASSWORD_VALIDATORS = (
 )
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "salesdesk.core.auth.DemoPasswordRefused",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
@@ -220,8 +223,11 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Health probes talk plain HTTP to the app from the same host or network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
-# Demo accounts share a well-known password; never accept it in production.
+# Demo accounts share a well-known password; never accept it in production: not at
+# sign-in (salesdesk.core.auth) and not when a password is set (user_upsert).
 DEMO_PASSWORD = "demo"
 DEMO_LOGIN_ALLOWED = not PRODUCTION
 

@@ -4,15 +4,19 @@ from django.urls import include, path
 
 from salesdesk.api import api
 from salesdesk.core import views as core_views
+from salesdesk.core.forms import LoginForm
 from salesdesk.customers import claims_views, tiering_views
 from salesdesk.customers import views as customer_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
     path(
         "login/",
         auth_views.LoginView.as_view(
-            template_name="registration/login.html", redirect_authenticated_user=True
+            template_name="registration/login.html",
+            authentication_form=LoginForm,
+            redirect_authenticated_user=True,
         ),
         name="login",
     ),

@@ -1,7 +1,10 @@
 """Signing in and out through the real login form, with Argon2 hashes and axes throttling."""
 
+from io import StringIO
+
 import pytest
 from django.conf import settings as django_settings
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from salesdesk.core.models import User
@@ -148,3 +151,70 @@ def test_it_sends_a_signed_in_user_away_from_the_login_page(people):
     sign_in(client, "sales1", PASSWORD)
 
     assert client.get("/login/")["Location"] == "/"
+
+
+# The demo password in production ----------------------------------------------------
+
+
+@pytest.fixture
+def demo_user(db):
+    """A user left with the demo password, as a demo loaded before going live leaves them."""
+    return UserFactory(username="admin", roles=["admin"], is_staff=True, password="demo")
+
+
+def test_it_signs_in_with_the_demo_password_outside_production(demo_user):
+    client = browser()
+
+    assert sign_in(client, "admin", "demo").status_code == 302
+    assert signed_in_user(client) == "admin"
+
+
+def test_it_refuses_the_demo_password_at_sign_in_in_production(settings, demo_user):
+    settings.DEMO_LOGIN_ALLOWED = False
+    client = browser()
+
+    response = sign_in(client, "admin", "demo")
+
+    assert response.status_code == 200
+    assert "The demo password is not accepted here" in response.content.decode()
+    assert client.get("/api/v1/users/me").status_code == 401
+
+
+def test_it_refuses_the_demo_password_to_every_sign_in_path_in_production(settings, demo_user):
+    settings.DEMO_LOGIN_ALLOWED = False
+    client = browser()
+
+    credentials = {"username": "admin", "password": "demo"}
+
+    assert client.post("/admin/login/", credentials).status_code == 200
+    assert client.get("/api/v1/users/me").status_code == 401
+    settings.DEMO_LOGIN_ALLOWED = True
+    assert client.post("/admin/login/", credentials).status_code == 302
+
+
+def test_it_refuses_to_set_the_demo_password_in_production(settings, people):
+    settings.DEMO_LOGIN_ALLOWED = False
+    before = User.objects.get(username="sales1").password
+
+    with pytest.raises(CommandError, match="demo password"):
+        call_command(
+            "createuser", "sales1", "--roles", "sales", "--password", "demo", stdout=StringIO()
+        )
+    with pytest.raises(CommandError, match="demo password"):
+        call_command(
+            "createuser", "newcomer", "--roles", "sales", "--password", "demo", stdout=StringIO()
+        )
+
+    assert User.objects.get(username="sales1").password == before
+    assert not User.objects.filter(username="newcomer").exists()
+
+
+def test_it_sets_another_password_in_production(settings, people):
+    settings.DEMO_LOGIN_ALLOWED = False
+
+    call_command(
+        "createuser", "sales1", "--roles", "sales", "--password", "s3cret-enough",
+        stdout=StringIO(),
+    )  # fmt: skip
+
+    assert sign_in(browser(), "sales1", "s3cret-enough").status_code == 302

@@ -3,10 +3,25 @@
 import datetime as dt
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from salesdesk.core.auth import demo_password_refused
 from salesdesk.core.policy import SETTINGS
+
+DEMO_PASSWORD_REFUSED = _(
+    "The demo password is not accepted here. Ask an administrator to set your password."
+)
+
+
+class LoginForm(AuthenticationForm):
+    """Django's sign-in form, saying plainly why the demo password does not open it."""
+
+    def clean(self):
+        if demo_password_refused(self.cleaned_data.get("password")):
+            raise ValidationError(DEMO_PASSWORD_REFUSED, code="demo_password")
+        return super().clean()
 
 
 def add_service_errors(form, exc: ValidationError) -> None:

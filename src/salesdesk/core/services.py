@@ -10,7 +10,9 @@ import tomli_w
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from salesdesk.core.auth import demo_password_refused
 from salesdesk.core.choices import Role
 from salesdesk.core.models import ApiToken, AuditEntry, Plant, PolicyValue, User, UserRole
 from salesdesk.core.policy import REGISTRY, SETTINGS, Kind, PolicyError, policy_as_of, setting
@@ -92,6 +94,8 @@ def user_upsert(
     actor: User | None = None,
 ) -> tuple[User, bool]:
     """Create or update a user with exactly these roles. Returns (user, changed)."""
+    if demo_password_refused(password):
+        raise ServiceError(_("the demo password cannot be set here"))
     roles = sorted(set(roles))
     unknown = [role for role in roles if role not in Role.values]
     if unknown:

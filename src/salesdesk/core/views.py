@@ -1,16 +1,37 @@
 import datetime as dt
+import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
 
 from salesdesk.core.forms import PolicyForm
 from salesdesk.core.models import PolicyValue
 from salesdesk.core.policy import PolicyError, policy_as_of
 from salesdesk.core.services import PermissionDenied, policy_update
 from salesdesk.customers.selectors import archive_counts
+
+logger = logging.getLogger(__name__)
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    """For load balancers and monitors: no sign-in, nothing but whether the database
+    answers. The reason for a failure goes to the log, never to the caller."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.exception("health check: the database does not answer")
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
 
 
 @login_required
