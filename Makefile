@@ -23,7 +23,7 @@ demo: install system-deps
 	$(BIN)/salesdesk serve
 
 test: install system-deps
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: install
 	$(BIN)/ruff check .

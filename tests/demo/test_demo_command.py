@@ -42,6 +42,9 @@ from salesdesk.pipeline.selectors import Context, evaluated
 from salesdesk.visits.models import Commitment, Visit
 from salesdesk.visits.selectors import compliance
 
+# The module loads its data once: its tests share one worker (make test: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("demo_command")
+
 
 def run(*args) -> str:
     out = StringIO()

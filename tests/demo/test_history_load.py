@@ -31,6 +31,9 @@ from salesdesk.ledger.models import (
 )
 from salesdesk.ledger.reports import aging_report
 
+# The module loads its data once: its tests share one worker (make test: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("history_load")
+
 AS_OF = dt.date(2026, 6, 30)
 SEED = 7
 
