@@ -1,13 +1,14 @@
 """The REST API at /api/v1/: one NinjaAPI, routers from the apps, shared error mapping."""
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from ninja import NinjaAPI
 
 from salesdesk.collections.api import router as collections_router
 from salesdesk.core.api import router as core_router
 from salesdesk.core.api_auth import API_AUTH
-from salesdesk.core.services import PermissionDenied
+from salesdesk.core.middleware import unexpected_error
 from salesdesk.customers.api import router as customers_router
 from salesdesk.customers.claims_api import router as claims_router
 from salesdesk.customers.tiering_api import router as tiering_router
@@ -44,7 +45,7 @@ def on_validation_error(request, exc):
     return api.create_response(request, {"detail": validation_messages(exc)}, status=422)
 
 
-@api.exception_handler(PermissionDenied)
+@api.exception_handler(DjangoPermissionDenied)
 def on_permission_denied(request, exc):
     return api.create_response(request, {"detail": str(exc)}, status=403)
 
@@ -62,6 +63,12 @@ def on_http404(request, exc):
 @api.exception_handler(Conflict)
 def on_conflict(request, exc):
     return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request, exc):
+    # Replaces django-ninja's default, which answers a traceback when DEBUG is on.
+    return unexpected_error(request, exc)
 
 
 api.add_router("/", core_router)

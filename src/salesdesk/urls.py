@@ -7,6 +7,9 @@ from salesdesk.core import views as core_views
 from salesdesk.customers import claims_views, tiering_views
 from salesdesk.customers import views as customer_views
 
+# An exception outside any view: a 500 page with an error id, never a traceback.
+handler500 = "salesdesk.core.middleware.server_error"
+
 urlpatterns = [
     path("", core_views.home, name="home"),
     path(
