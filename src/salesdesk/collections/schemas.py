@@ -12,7 +12,7 @@ from ninja import Field, Schema
 from pydantic import BaseModel, ConfigDict
 
 from salesdesk.collections.reports import ratio
-from salesdesk.customers.schemas import page_schema
+from salesdesk.core.pagination import page_schema
 from salesdesk.ledger.schemas import MaybeMoney, Money
 
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from ninja import Field, Query, Router, Schema, Status
 
 from salesdesk.core.models import User
-from salesdesk.core.pagination import api_page
+from salesdesk.core.pagination import api_page, page_schema
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers import claims, selectors
 from salesdesk.customers.choices import LeadSource
@@ -112,20 +112,8 @@ class DecisionIn(Schema):
     reason: str = Field(..., min_length=1, max_length=200)
 
 
-def page_of(item):
-    class PageOut(Schema):
-        count: int
-        page: int
-        page_size: int
-        num_pages: int
-        items: list[item]
-
-    PageOut.__name__ = f"{item.__name__}Page"
-    return PageOut
-
-
-ClaimPage = page_of(ClaimOut)
-DisputePage = page_of(DisputeOut)
+ClaimPage = page_schema(ClaimOut)
+DisputePage = page_schema(DisputeOut)
 
 
 class ClaimQuery(Schema):

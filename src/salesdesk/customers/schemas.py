@@ -4,6 +4,7 @@ from decimal import Decimal
 from ninja import Field, Schema
 from pydantic import field_serializer
 
+from salesdesk.core.pagination import page_schema
 from salesdesk.customers.choices import (
     BuyingRole,
     CreditRating,
@@ -125,18 +126,6 @@ class ProjectPatch(Schema):
     status: ProjectStatus | None = None
     started_on: dt.date | None = None
     completed_on: dt.date | None = None
-
-
-def page_schema(item):
-    class PageOut(Schema):
-        count: int
-        page: int
-        page_size: int
-        num_pages: int
-        items: list[item]
-
-    PageOut.__name__ = f"{item.__name__}Page"
-    return PageOut
 
 
 CustomerPage = page_schema(CustomerOut)

@@ -20,7 +20,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from salesdesk.customers.schemas import page_schema
+from salesdesk.core.pagination import page_schema
 
 # A JSON number arrives as a float; str() of a float is its shortest exact spelling, so
 # "12.5" and 12.5 are the same amount. Amounts beyond 15 significant digits should be

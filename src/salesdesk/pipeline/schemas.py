@@ -7,6 +7,7 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import BaseModel, ConfigDict
 
+from salesdesk.core.pagination import page_schema
 from salesdesk.customers.choices import LeadSource
 from salesdesk.pipeline.choices import Stage
 
@@ -75,12 +76,7 @@ class OpportunityOut(Schema):
     updated_at: dt.datetime
 
 
-class OpportunityPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    num_pages: int
-    items: list[OpportunityOut]
+OpportunityPage = page_schema(OpportunityOut)
 
 
 class OpportunityIn(Schema):
@@ -163,7 +159,7 @@ class TouchOut(Schema):
     recorded_by: str | None
 
 
-class ContactRef(Schema):
+class StakeholderContactOut(Schema):
     name: str
     title: str
     role: str
@@ -180,7 +176,7 @@ class RoleGroupOut(Schema):
     label: str
     focus: str
     focus_label: str
-    contacts: list[ContactRef]
+    contacts: list[StakeholderContactOut]
     lead_with: list[FabItemOut]
 
 
@@ -189,7 +185,7 @@ class StakeholdersOut(Schema):
     decision_maker_known: bool
     warning: str | None
     roles: list[RoleGroupOut]
-    unassigned: list[ContactRef]
+    unassigned: list[StakeholderContactOut]
     products: list[str]
     terms: dict[str, Any]
 

@@ -3,11 +3,11 @@ import datetime as dt
 from django.utils import timezone
 from ninja import Field, Schema
 
-from salesdesk.customers.schemas import page_schema
+from salesdesk.core.pagination import page_schema
 from salesdesk.visits.choices import CommitmentState, Outcome
 
 
-class ContactRef(Schema):
+class VisitContactOut(Schema):
     id: int
     name: str
 
@@ -42,7 +42,7 @@ class VisitOut(Schema):
     salesperson: str = Field(..., alias="salesperson.username")
     date: dt.date
     purpose: str
-    contacts: list[ContactRef]
+    contacts: list[VisitContactOut]
     outcome: Outcome
     notes: str
     next_step: str
