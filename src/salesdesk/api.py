@@ -4,6 +4,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from ninja import NinjaAPI
+from ninja.errors import ValidationError as NinjaValidationError
 
 from salesdesk.collections.api import router as collections_router
 from salesdesk.core.api import router as core_router
@@ -43,6 +44,24 @@ def validation_messages(exc: ValidationError) -> list[dict]:
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc):
     return api.create_response(request, {"detail": validation_messages(exc)}, status=422)
+
+
+def field_of(loc: list) -> str | None:
+    """The field a pydantic error is about: ("body", "payload", "commitment", "due") is
+    "commitment.due", ("query", "as_of") is "as_of"."""
+    names = [str(part) for part in loc[2 if loc[:1] == ["body"] else 1 :]]
+    return ".".join(names) or None
+
+
+@api.exception_handler(NinjaValidationError)
+def on_malformed_input(request, exc):
+    # django-ninja's entries (type, loc, msg) also get the field and message every other
+    # 422 carries, so a client reads one shape whichever check refused the input.
+    errors = [
+        {**error, "field": field_of(list(error.get("loc", []))), "message": error.get("msg", "")}
+        for error in exc.errors
+    ]
+    return api.create_response(request, {"detail": errors}, status=422)
 
 
 @api.exception_handler(DjangoPermissionDenied)

@@ -2,10 +2,11 @@
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from salesdesk.core.models import Plant, User
 from salesdesk.core.pagination import api_filtered_page
+from salesdesk.core.schemas import column
 from salesdesk.core.services import diff
 from salesdesk.customers import selectors, services
 from salesdesk.customers.models import Contact, Customer, Project
@@ -27,24 +28,24 @@ router = Router(tags=["customers"])
 
 
 class CustomerQuery(Schema):
-    q: str | None = None
-    tier: str | None = None
-    status: str | None = None
-    owner: str | None = None
-    plant: str | None = None
-    region: str | None = None
-    sort: str | None = None
+    q: str | None = column(Customer, "name", None)
+    tier: str | None = column(Customer, "tier", None)
+    status: str | None = column(Customer, "status", None)
+    owner: str | None = column(User, "username", None)
+    plant: str | None = column(Plant, "code", None)
+    region: str | None = column(Customer, "region", None)
+    sort: str | None = Field(None, max_length=20)
     page: int = 1
     page_size: int = 50
 
 
 class ProjectQuery(Schema):
-    q: str | None = None
-    customer: str | None = None
-    status: str | None = None
-    owner: str | None = None
-    plant: str | None = None
-    sort: str | None = None
+    q: str | None = column(Project, "name", None)
+    customer: str | None = column(Customer, "code", None)
+    status: str | None = column(Project, "status", None)
+    owner: str | None = column(User, "username", None)
+    plant: str | None = column(Plant, "code", None)
+    sort: str | None = Field(None, max_length=20)
     page: int = 1
     page_size: int = 50
 

@@ -274,7 +274,9 @@ def default_payment_terms(customer: Customer, as_of: dt.date | None = None) -> i
     return policy_as_of(as_of)[f"tier.{tier}.payment_terms_days"]
 
 
-def _clean_project_values(values: dict) -> dict:
+def _clean_project_values(values: dict, instance: Project | None = None) -> dict:
+    """Normalise and check project values; on a change, the dates are checked against
+    the stored ones too (a PATCH of started_on alone may pass completed_on)."""
     errors = {}
     if "name" in values:
         values["name"] = " ".join(str(values["name"]).split())
@@ -283,9 +285,11 @@ def _clean_project_values(values: dict) -> dict:
     limit = values.get("credit_limit")
     if limit is not None and Decimal(limit) < 0:
         errors["credit_limit"] = _("The credit limit cannot be negative.")
-    started, completed = values.get("started_on"), values.get("completed_on")
+    started = values.get("started_on", instance.started_on if instance else None)
+    completed = values.get("completed_on", instance.completed_on if instance else None)
     if started and completed and completed < started:
-        errors["completed_on"] = _("A project cannot complete before it starts.")
+        field = "completed_on" if "completed_on" in values else "started_on"
+        errors[field] = _("A project cannot complete before it starts.")
     if errors:
         raise ValidationError(errors)
     return values
@@ -339,7 +343,7 @@ def project_update(*, actor: User | None, project: Project, **values) -> dict:
         if actor is not None and not can_reassign_owner(actor):
             raise PermissionDenied(_("Only a manager, marketing or an administrator may reassign."))
         _require_assignable(actor, values["owner"])
-    values = _clean_project_values(values)
+    values = _clean_project_values(values, instance=project)
     changes = diff(project, values)
     if changes:
         for field, value in values.items():
