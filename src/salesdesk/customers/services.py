@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from salesdesk.core.access import assignable_owners, can_edit_archive, can_reassign_owner
 from salesdesk.core.models import Plant, User
 from salesdesk.core.policy import policy_as_of
-from salesdesk.core.services import PermissionDenied, audit_record, diff
+from salesdesk.core.services import PermissionDenied, audit_record, diff, insert_once
 from salesdesk.customers.choices import CustomerStatus, Tier
 from salesdesk.customers.models import (
     Contact,
@@ -102,17 +102,11 @@ def customer_create(*, actor: User | None, code: str = "", **values) -> Customer
     tier = values.pop("tier", "") or ""
     tier_locked = values.pop("tier_locked", False)
     code = code.strip() or _next_code(Customer, "C")
-    if Customer.objects.filter(code=code).exists():
-        raise ValidationError({"code": _("Customer code %(code)s is taken.") % {"code": code}})
     customer = Customer(code=code, tier=tier, tier_locked=tier_locked, **values)
     customer.search_key = names.search_key(customer.name)
     customer.name_key = names.name_key(customer.name)
     customer.name_head = names.name_head(customer.name)
-    try:
-        with transaction.atomic():
-            customer.save()
-    except IntegrityError as exc:
-        raise ValidationError(_("The customer could not be saved: %(why)s") % {"why": exc}) from exc
+    insert_once(customer, "code", _("Customer code %(code)s is taken.") % {"code": code})
     audit_record(
         actor=actor,
         action="create",
@@ -226,11 +220,19 @@ def contact_upsert(
         raise ValidationError({"name": _("A contact needs a name.")})
     contact = Contact.objects.filter(customer=customer, name=name).first()
     if contact is None:
-        contact = Contact.objects.create(customer=customer, name=name, **values)
-        audit_record(
-            actor=actor, action="add_contact", obj=customer, changes={"contact": [None, name]}
-        )
-        return contact, True
+        try:
+            with transaction.atomic():
+                contact = Contact.objects.create(customer=customer, name=name, **values)
+        except IntegrityError:
+            # A concurrent request added the contact a moment ago: update it instead.
+            contact = Contact.objects.filter(customer=customer, name=name).first()
+            if contact is None:
+                raise
+        else:
+            audit_record(
+                actor=actor, action="add_contact", obj=customer, changes={"contact": [None, name]}
+            )
+            return contact, True
     changes = diff(contact, values)
     if changes:
         for field, value in values.items():
@@ -318,12 +320,11 @@ def project_create(
         payment_terms_days = default_payment_terms(customer)
     values = _clean_project_values({"name": name, **values})
     code = code.strip() or _next_code(Project, "P")
-    if Project.objects.filter(code=code).exists():
-        raise ValidationError({"code": _("Project code %(code)s is taken.") % {"code": code}})
-    project = Project.objects.create(
+    project = Project(
         code=code, customer=customer, owner=owner, plant=plant,
         payment_terms_days=payment_terms_days, **values,
     )  # fmt: skip
+    insert_once(project, "code", _("Project code %(code)s is taken.") % {"code": code})
     audit_record(
         actor=actor,
         action="create",

@@ -18,7 +18,7 @@ from ninja import Field, Query, Router, Schema, Status
 from salesdesk.core.models import User
 from salesdesk.core.pagination import api_page
 from salesdesk.core.schemas import DateIn, column
-from salesdesk.core.services import PermissionDenied
+from salesdesk.core.services import KeyTaken, PermissionDenied
 from salesdesk.customers.models import Customer
 from salesdesk.lib.errors import Conflict
 from salesdesk.lib.money import format_money
@@ -223,22 +223,26 @@ def opportunity_create(request, payload: OpportunityIn):
     values.pop("products")
     values["owner"] = _user_ref(values["owner"])
     values["source"] = values["source"] or ""
-    existing = (
-        Opportunity.objects.select_related("owner", "customer").filter(code=payload.code).first()
-    )
-    if existing is not None:
-        visible = selectors.opportunity_queryset(request.user).filter(pk=existing.pk).exists()
-        if visible and existing.customer_id == customer.pk:
-            compare = dict(values)
-            if not compare["source"]:
-                compare.pop("source")
-            if _same(existing, compare, products):
-                return Status(200, _read(request, payload.code))
-        raise Conflict(f"opportunity {payload.code} exists with different content")
-    services.opportunity_create(
-        actor=request.user, customer=customer, code=payload.code, products=products, **values
-    )
-    return Status(201, _read(request, payload.code))
+    stored = Opportunity.objects.select_related("owner", "customer").filter(code=payload.code)
+    existing = stored.first()
+    if existing is None:
+        try:
+            services.opportunity_create(
+                actor=request.user, customer=customer, code=payload.code, products=products,
+                **values,
+            )  # fmt: skip
+        except KeyTaken:  # created a moment ago by a concurrent request
+            existing = stored.get()
+        else:
+            return Status(201, _read(request, payload.code))
+    visible = selectors.opportunity_queryset(request.user).filter(pk=existing.pk).exists()
+    if visible and existing.customer_id == customer.pk:
+        compare = dict(values)
+        if not compare["source"]:
+            compare.pop("source")
+        if _same(existing, compare, products):
+            return Status(200, _read(request, payload.code))
+    raise Conflict(f"opportunity {payload.code} exists with different content")
 
 
 PATCH_NOT_NULL = ("name", "owner", "spec_in_tender", "products")
