@@ -140,7 +140,9 @@ def test_it_refuses_a_month_outside_the_range(url, month, people, api_for):
         ("patch", "/api/v1/projects/P1", {"completed_on": "9999-12-31"}, "completed_on"),
     ],
 )
-def test_it_refuses_a_body_date_outside_1900_to_2200(method, path, body, field, people, p1, api_for):
+def test_it_refuses_a_body_date_outside_1900_to_2200(
+    method, path, body, field, people, p1, api_for
+):
     response = send(api_for(people.admin), method, path, body)
 
     assert response.status_code == 422

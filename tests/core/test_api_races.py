@@ -165,9 +165,7 @@ def test_it_adds_one_contact_for_two_identical_posts_at_once(
     for n in range(ROUNDS):
         body = {"name": f"Wang {n}", "title": "Buyer", "phone": "123"}
 
-        first, second = settled(
-            race(*[poster(key, "/api/v1/customers/C1/contacts", body)] * 2), n
-        )
+        first, second = settled(race(*[poster(key, "/api/v1/customers/C1/contacts", body)] * 2), n)
 
         assert first == second
         assert Contact.objects.filter(customer=c1, name=f"Wang {n}").count() == 1

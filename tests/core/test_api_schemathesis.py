@@ -64,9 +64,7 @@ def admin_token(people, in_test_transaction):
     database=None,
     suppress_health_check=list(HealthCheck),
 )
-def test_it_answers_every_operation_without_a_server_error_and_as_documented(
-    case, admin_token
-):
+def test_it_answers_every_operation_without_a_server_error_and_as_documented(case, admin_token):
     case.call_and_validate(
         headers={"Authorization": f"Bearer {admin_token}", "Accept-Language": "en"},
         checks=[not_a_server_error, response_schema_conformance],
