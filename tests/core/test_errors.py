@@ -155,3 +155,12 @@ def test_it_answers_an_unexpected_page_error_with_a_page_carrying_the_id(
 def test_it_leaves_expected_refusals_alone(people, api_for, page_for):
     assert api_for(people.sales1).get("/api/v1/customers/NOPE").status_code == 404
     assert page_for(people.sales1).get("/policy/").status_code == 403
+
+
+def test_it_refuses_in_the_callers_language(people, api_for):
+    client = api_for(people.admin)
+
+    response = client.get("/api/v1/customers?q=%00", headers={"Accept-Language": "zh-hans"})
+
+    assert response.status_code == 400
+    assert "空字符" in response.json()["detail"]

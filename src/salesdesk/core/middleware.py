@@ -28,6 +28,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.template import loader
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 logger = logging.getLogger("salesdesk.errors")
 
@@ -36,6 +37,9 @@ NUL = "\x00"
 # Percent-encoded, NUL is exactly "%00" ("%2500" is the text "%00", not a NUL).
 # A JSON escape \u0000 that is not itself escaped (an odd number of backslashes before u).
 JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+NUL_MESSAGE = gettext_lazy("The request contains a NUL character (\\x00), which no field accepts.")
+TOO_BIG = gettext_lazy("The request body is larger than %(size)d bytes.")
+UNREADABLE = gettext_lazy("The request body could not be read.")
 # Exceptions Django already answers with a 4xx of its own.
 EXPECTED = (Http404, PermissionDenied, BadRequest, SuspiciousOperation, MultiPartParserError)
 
@@ -44,8 +48,11 @@ def is_api(request: HttpRequest) -> bool:
     return request.path.startswith(API_PREFIX)
 
 
-def refusal(request: HttpRequest, status: int, message: str) -> HttpResponse:
-    """A 4xx: `{"detail": message}` for the API, a short plain page otherwise."""
+def refusal(request: HttpRequest, status: int, message, **params) -> HttpResponse:
+    """A 4xx: `{"detail": message}` for the API, a short plain page otherwise. It comes
+    before LocaleMiddleware, so it finds the caller's language itself."""
+    with translation.override(translation.get_language_from_request(request)):
+        message = str(message) % params if params else str(message)
     if is_api(request):
         return JsonResponse({"detail": message}, status=status)
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
@@ -84,45 +91,40 @@ class RequestGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with translation.override(translation.get_language_from_request(request)):
-            problem = self.problem(request)
+        problem = self.problem(request)
         if problem is not None:
             return problem
         return self.get_response(request)
 
     def problem(self, request: HttpRequest) -> HttpResponse | None:
-        nul_message = _("The request contains a NUL character (\\x00), which no field accepts.")
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         query = request.META.get("QUERY_STRING", "")
         if NUL in request.path or NUL in query or "%00" in query:
-            return refusal(request, 400, nul_message)
-        too_big = _("The request body is larger than %(size)d bytes.") % {
-            "size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        }
+            return refusal(request, 400, NUL_MESSAGE)
         if request.content_type == "multipart/form-data":
             # Django counts only the text fields against the limit, not the files.
             try:
                 values = [v for key in request.POST for v in [key, *request.POST.getlist(key)]]
             except RequestDataTooBig:
-                return refusal(request, 413, too_big)
+                return refusal(request, 413, TOO_BIG, size=limit)
             except (MultiPartParserError, SuspiciousOperation):
-                return refusal(request, 400, _("The request body could not be read."))
+                return refusal(request, 400, UNREADABLE)
             if any(NUL in value for value in values):
-                return refusal(request, 400, nul_message)
+                return refusal(request, 400, NUL_MESSAGE)
             return None
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if limit is not None and length > limit:
-            return refusal(request, 413, too_big)
+            return refusal(request, 413, TOO_BIG, size=limit)
         try:
             body = request.body
         except RequestDataTooBig:
-            return refusal(request, 413, too_big)
+            return refusal(request, 413, TOO_BIG, size=limit)
         form = request.content_type == "application/x-www-form-urlencoded"
         if b"\x00" in body or JSON_NUL.search(body) or (form and b"%00" in body):
-            return refusal(request, 400, nul_message)
+            return refusal(request, 400, NUL_MESSAGE)
         return None
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
