@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any
 
-from ninja import Field, Schema
+from ninja import Field, Query, Schema
 from pydantic import (
     AfterValidator,
     BeforeValidator,
@@ -31,6 +31,11 @@ CREDIT_CODE_TEXT = 40
 def column(model, name: str, default: Any = ..., **kwargs) -> Any:
     """A schema field no longer than the model's column (a TextField has no limit)."""
     return Field(default, max_length=model._meta.get_field(name).max_length, **kwargs)
+
+
+def query_column(model, name: str, default: Any = None, **kwargs) -> Any:
+    """A query parameter no longer than the model's column."""
+    return Query(default, max_length=model._meta.get_field(name).max_length, **kwargs)
 
 
 def _plain(value):

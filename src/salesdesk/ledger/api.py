@@ -19,7 +19,7 @@ from salesdesk.core.choices import Role
 from salesdesk.core.models import Plant, User
 from salesdesk.core.pagination import api_page
 from salesdesk.core.policy import policy_as_of
-from salesdesk.core.schemas import DateIn, MoneyIn, column
+from salesdesk.core.schemas import DateIn, MoneyIn, column, query_column
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.choices import Tier
 from salesdesk.customers.models import Customer, Project
@@ -411,9 +411,9 @@ def project_balance(request, code: str, as_of: DateIn | None = None):
 def report_aging(
     request,
     as_of: DateIn | None = None,
-    owner: str | None = None,
+    owner: str | None = query_column(User, "username"),
     tier: Tier | None = None,
-    plant: str | None = None,
+    plant: str | None = query_column(Plant, "code"),
 ):
     projects = Project.objects.visible_to(request.user)
     if owner:
@@ -438,8 +438,8 @@ def report_aging(
 )
 def gate(
     request,
-    customer: str,
-    project: str | None = None,
+    customer: str = query_column(Customer, "code", ...),
+    project: str | None = query_column(Project, "code"),
     as_of: DateIn | None = None,
     amount: MoneyIn = "0",
 ):

@@ -17,7 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from salesdesk.core.models import User
 from salesdesk.core.pagination import api_page
-from salesdesk.core.schemas import DateIn, column
+from salesdesk.core.schemas import DateIn, column, query_column
 from salesdesk.core.services import KeyTaken, PermissionDenied
 from salesdesk.customers.models import Customer
 from salesdesk.lib.errors import Conflict
@@ -591,7 +591,9 @@ def pipeline_touches_due(request, as_of: DateIn | None = None):
     description="One row per open opportunity, sorted by code, scored with the policy in "
     "force on `as_of` (default today).",
 )
-def report_pipeline(request, as_of: DateIn | None = None, owner: str | None = None):
+def report_pipeline(
+    request, as_of: DateIn | None = None, owner: str | None = query_column(User, "username")
+):
     opportunities = selectors.opportunity_queryset(request.user)
     if owner:
         opportunities = opportunities.filter(owner__username=owner)
