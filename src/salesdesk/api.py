@@ -1,13 +1,15 @@
 """The REST API at /api/v1/: one NinjaAPI, routers from the apps, shared error mapping."""
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from ninja import NinjaAPI
+from ninja.errors import ValidationError as NinjaValidationError
 
 from salesdesk.collections.api import router as collections_router
 from salesdesk.core.api import router as core_router
 from salesdesk.core.api_auth import API_AUTH
-from salesdesk.core.services import PermissionDenied
+from salesdesk.core.middleware import unexpected_error
 from salesdesk.customers.api import router as customers_router
 from salesdesk.customers.claims_api import router as claims_router
 from salesdesk.customers.tiering_api import router as tiering_router
@@ -44,7 +46,25 @@ def on_validation_error(request, exc):
     return api.create_response(request, {"detail": validation_messages(exc)}, status=422)
 
 
-@api.exception_handler(PermissionDenied)
+def field_of(loc: list) -> str | None:
+    """The field a pydantic error is about: ("body", "payload", "commitment", "due") is
+    "commitment.due", ("query", "as_of") is "as_of"."""
+    names = [str(part) for part in loc[2 if loc[:1] == ["body"] else 1 :]]
+    return ".".join(names) or None
+
+
+@api.exception_handler(NinjaValidationError)
+def on_malformed_input(request, exc):
+    # django-ninja's entries (type, loc, msg) also get the field and message every other
+    # 422 carries, so a client reads one shape whichever check refused the input.
+    errors = [
+        {**error, "field": field_of(list(error.get("loc", []))), "message": error.get("msg", "")}
+        for error in exc.errors
+    ]
+    return api.create_response(request, {"detail": errors}, status=422)
+
+
+@api.exception_handler(DjangoPermissionDenied)
 def on_permission_denied(request, exc):
     return api.create_response(request, {"detail": str(exc)}, status=403)
 
@@ -62,6 +82,12 @@ def on_http404(request, exc):
 @api.exception_handler(Conflict)
 def on_conflict(request, exc):
     return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request, exc):
+    # Replaces django-ninja's default, which answers a traceback when DEBUG is on.
+    return unexpected_error(request, exc)
 
 
 api.add_router("/", core_router)

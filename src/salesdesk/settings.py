@@ -95,6 +95,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: NUL characters and oversized bodies are refused before anything reads them.
+    "salesdesk.core.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -230,6 +232,10 @@ if PRODUCTION:
 # sign-in (salesdesk.core.auth) and not when a password is set (user_upsert).
 DEMO_PASSWORD = "demo"
 DEMO_LOGIN_ALLOWED = not PRODUCTION
+
+# Bodies other than file uploads: beyond this a request is answered 413 (the default,
+# 2.5 MB, written out because the API documents it).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,9 @@ from salesdesk.core.forms import LoginForm
 from salesdesk.customers import claims_views, tiering_views
 from salesdesk.customers import views as customer_views
 
+# An exception outside any view: a 500 page with an error id, never a traceback.
+handler500 = "salesdesk.core.middleware.server_error"
+
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from salesdesk.collections import services
 from salesdesk.collections.choices import LegalReason, TaskStatus
@@ -53,12 +53,14 @@ from salesdesk.collections.schemas import (
 from salesdesk.core.choices import Role
 from salesdesk.core.models import User
 from salesdesk.core.pagination import api_page
+from salesdesk.core.schemas import DateIn, column
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.models import Customer, Project
+from salesdesk.lib.dates import date_in_range
 
 router = Router(tags=["collections"])
 
-MONTH = re.compile(r"^\d{4}-\d{2}$")
+MONTH = re.compile(r"^\d{4}-\d{2}$", re.ASCII)
 
 
 # Helpers -----------------------------------------------------------------------------
@@ -77,7 +79,7 @@ def _month(text: str | None, field: str = "month") -> dt.date | None:
     try:
         if not MONTH.match(text):
             raise ValueError
-        return dt.date.fromisoformat(f"{text}-01")
+        return date_in_range(dt.date.fromisoformat(f"{text}-01"))
     except ValueError:
         raise ValidationError(
             {field: _("%(value)s is not a month; expected YYYY-MM.") % {"value": text}}
@@ -102,7 +104,7 @@ def _project(user: User, code: str) -> Project:
     description="One row per collection task of the month (default: this month). Until "
     "the month is assessed, `collected` counts the payments dated in the month so far.",
 )
-def report_tasks(request, month: str | None = None):
+def report_tasks(request, month: str | None = Query(None, max_length=7)):
     first = _month(month) or dt.date.today().replace(day=1)
     report = tasks_report(
         month=f"{first:%Y-%m}", tasks=CollectionTask.objects.visible_to(request.user)
@@ -116,7 +118,7 @@ def report_tasks(request, month: str | None = None):
     summary="The letters report (FORMATS.md envelope) over the projects the caller may see",
     description="Every dunning letter issued up to as_of (default today), oldest first.",
 )
-def report_letters(request, as_of: dt.date | None = None):
+def report_letters(request, as_of: DateIn | None = None):
     report = letters_report(
         as_of=as_of or dt.date.today(), projects=Project.objects.visible_to(request.user)
     )
@@ -130,7 +132,7 @@ def report_letters(request, as_of: dt.date | None = None):
     description="Every supply hold placed up to as_of (default today), current or past; "
     "`released_on` is null for a hold still in force on as_of.",
 )
-def report_holds(request, as_of: dt.date | None = None):
+def report_holds(request, as_of: DateIn | None = None):
     report = holds_report(
         as_of=as_of or dt.date.today(), customers=Customer.objects.visible_to(request.user)
     )
@@ -149,9 +151,9 @@ def _tasks(user: User) -> QuerySet[CollectionTask]:
 
 
 class TaskQuery(Schema):
-    month: str | None = None
-    salesperson: str | None = None
-    project: str | None = None
+    month: str | None = Field(None, max_length=7, description="YYYY-MM")
+    salesperson: str | None = column(User, "username", None)
+    project: str | None = column(Project, "code", None)
     status: TaskStatus | None = None
     page: int = 1
     page_size: int = 50
@@ -231,10 +233,10 @@ def _letters(user: User) -> QuerySet[DunningLetter]:
 
 
 class LetterQuery(Schema):
-    project: str | None = None
-    customer: str | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    project: str | None = column(Project, "code", None)
+    customer: str | None = column(Customer, "code", None)
+    date_from: DateIn | None = None
+    date_to: DateIn | None = None
     page: int = 1
     page_size: int = 50
 
@@ -276,7 +278,7 @@ def letter_send(request, code: str):
 
 
 class HoldQuery(Schema):
-    customer: str | None = None
+    customer: str | None = column(Customer, "code", None)
     active: bool | None = None
     page: int = 1
     page_size: int = 50
@@ -347,8 +349,8 @@ def hold_override(request, code: str, payload: HoldOverrideIn):
 
 
 class LegalQuery(Schema):
-    project: str | None = None
-    customer: str | None = None
+    project: str | None = column(Project, "code", None)
+    customer: str | None = column(Customer, "code", None)
     reason: LegalReason | None = None
     page: int = 1
     page_size: int = 50

@@ -12,7 +12,8 @@ from ninja import Field, Schema
 from pydantic import BaseModel, ConfigDict
 
 from salesdesk.collections.reports import ratio
-from salesdesk.customers.schemas import page_schema
+from salesdesk.core.pagination import page_schema
+from salesdesk.core.schemas import DateIn
 from salesdesk.ledger.schemas import MaybeMoney, Money
 
 
@@ -65,7 +66,7 @@ TaskPage = page_schema(TaskOut)
 
 
 class SignIn(Schema):
-    month: str = Field(..., description="YYYY-MM", examples=["2026-04"])
+    month: str = Field(..., max_length=7, description="YYYY-MM", examples=["2026-04"])
     as_role: Literal["marketing", "finance"]
     ids: list[int] | None = Field(
         None, description="task ids; default: every draft of the month the caller may see"
@@ -188,7 +189,7 @@ class LegalIn(Schema):
 
 
 class CycleIn(Schema):
-    as_of: dt.date | None = Field(None, description="default today")
+    as_of: DateIn | None = Field(None, description="default today")
     dry_run: bool = False
 
 

@@ -1,9 +1,7 @@
-import datetime as dt
-
 from ninja import Router
 
 from salesdesk.core.policy import SETTINGS, policy_as_of
-from salesdesk.core.schemas import MeOut, PolicyOut
+from salesdesk.core.schemas import DateIn, MeOut, PolicyOut
 
 router = Router(tags=["users and policy"])
 
@@ -23,7 +21,7 @@ def users_me(request):
 
 
 @router.get("/policy", response=PolicyOut, summary="Policy values in force on a date")
-def policy_read(request, as_of: dt.date | None = None):
+def policy_read(request, as_of: DateIn | None = None):
     policy = policy_as_of(as_of)
     return PolicyOut(
         as_of=policy.as_of.isoformat(),

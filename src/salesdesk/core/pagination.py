@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from ninja import Schema
+from pydantic import create_model
 
 API_MAX_PAGE_SIZE = 500
 
@@ -38,6 +40,24 @@ class Page:
             "num_pages": self.num_pages,
             "items": [item(x) for x in self.items] if item else self.items,
         }
+
+
+class PageBase(Schema):
+    count: int
+    page: int
+    page_size: int
+    num_pages: int
+
+
+def page_schema(item: type[Schema]) -> type[Schema]:
+    """The API's page object of a list of `item`: `CustomerOut` gives `CustomerPage`.
+
+    Each list needs a class of its own with its own name: the OpenAPI document keeps one
+    schema per name, so lists sharing a name would all be described with one item type."""
+    name = item.__name__.removesuffix("Out") + "Page"
+    return create_model(
+        name, __base__=PageBase, __module__=item.__module__, items=(list[item], ...)
+    )
 
 
 def paginate(queryset: QuerySet, page: int | str | None, page_size: int) -> Page:

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import tomli_w
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,29 @@ from salesdesk.core.auth import demo_password_refused
 from salesdesk.core.choices import Role
 from salesdesk.core.models import ApiToken, AuditEntry, Plant, PolicyValue, User, UserRole
 from salesdesk.core.policy import REGISTRY, SETTINGS, Kind, PolicyError, policy_as_of, setting
+
+
+class KeyTaken(ValidationError):
+    """A new record names a natural key (a code) that is taken, perhaps by a concurrent
+    request a moment ago: an idempotent create then compares with the stored record."""
+
+
+def insert_once(record, key_field: str, message: str) -> None:
+    """Insert a new record unless its natural key is taken (KeyTaken naming the field).
+
+    Two requests creating the same key at once both pass the first check; the UNIQUE
+    constraint settles it, and the loser gets KeyTaken as if it had come second."""
+    model = type(record)
+    key = {key_field: getattr(record, key_field)}
+    if model.objects.filter(**key).exists():
+        raise KeyTaken({key_field: message})
+    try:
+        with transaction.atomic():
+            record.save(force_insert=True)
+    except IntegrityError:
+        if model.objects.filter(**key).exists():
+            raise KeyTaken({key_field: message}) from None
+        raise
 
 
 class ServiceError(ValueError):

@@ -2,11 +2,12 @@
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from salesdesk.core.models import Plant, User
 from salesdesk.core.pagination import api_filtered_page
-from salesdesk.core.services import diff
+from salesdesk.core.schemas import column
+from salesdesk.core.services import KeyTaken, diff
 from salesdesk.customers import selectors, services
 from salesdesk.customers.models import Contact, Customer, Project
 from salesdesk.customers.schemas import (
@@ -27,24 +28,24 @@ router = Router(tags=["customers"])
 
 
 class CustomerQuery(Schema):
-    q: str | None = None
-    tier: str | None = None
-    status: str | None = None
-    owner: str | None = None
-    plant: str | None = None
-    region: str | None = None
-    sort: str | None = None
+    q: str | None = column(Customer, "name", None)
+    tier: str | None = column(Customer, "tier", None)
+    status: str | None = column(Customer, "status", None)
+    owner: str | None = column(User, "username", None)
+    plant: str | None = column(Plant, "code", None)
+    region: str | None = column(Customer, "region", None)
+    sort: str | None = Field(None, max_length=20)
     page: int = 1
     page_size: int = 50
 
 
 class ProjectQuery(Schema):
-    q: str | None = None
-    customer: str | None = None
-    status: str | None = None
-    owner: str | None = None
-    plant: str | None = None
-    sort: str | None = None
+    q: str | None = column(Project, "name", None)
+    customer: str | None = column(Customer, "code", None)
+    status: str | None = column(Project, "status", None)
+    owner: str | None = column(User, "username", None)
+    plant: str | None = column(Plant, "code", None)
+    sort: str | None = Field(None, max_length=20)
     page: int = 1
     page_size: int = 50
 
@@ -132,13 +133,18 @@ def customer_create(request, payload: CustomerIn):
     values = _customer_values(payload, request)
     values.setdefault("owner", request.user)
     existing = Customer.objects.select_related("owner").filter(code=payload.code).first()
-    if existing is not None:
-        cleaned = services.customer_clean_values(values, instance=existing)
-        visible = selectors.customer_queryset(request.user).filter(pk=existing.pk).exists()
-        if visible and not diff(existing, cleaned):
-            return Status(200, existing)
-        raise Conflict(f"customer {payload.code} exists with different content")
-    return Status(201, services.customer_create(actor=request.user, code=payload.code, **values))
+    if existing is None:
+        try:
+            customer = services.customer_create(actor=request.user, code=payload.code, **values)
+        except KeyTaken:  # created a moment ago by a concurrent request
+            existing = Customer.objects.select_related("owner").get(code=payload.code)
+        else:
+            return Status(201, customer)
+    cleaned = services.customer_clean_values(values, instance=existing)
+    visible = selectors.customer_queryset(request.user).filter(pk=existing.pk).exists()
+    if visible and not diff(existing, cleaned):
+        return Status(200, existing)
+    raise Conflict(f"customer {payload.code} exists with different content")
 
 
 @router.patch("/customers/{code}", response=CustomerOut)
@@ -170,8 +176,10 @@ def contact_upsert(request, code: str, payload: ContactIn):
     existed = Contact.objects.filter(
         customer=customer, name=" ".join(payload.name.split())
     ).exists()
-    contact, _changed = services.contact_upsert(actor=request.user, customer=customer, **values)
-    return Status(200 if existed else 201, contact)
+    contact, changed = services.contact_upsert(actor=request.user, customer=customer, **values)
+    # Unchanged is 200 even when the contact did not exist a moment ago: a concurrent
+    # request with the same content created it.
+    return Status(201 if changed and not existed else 200, contact)
 
 
 # Projects ----------------------------------------------------------------------------
@@ -214,20 +222,21 @@ def _project_values(payload, *, patch: bool = False) -> dict:
 def project_create(request, payload: ProjectIn):
     customer = get_object_or_404(selectors.customer_queryset(request.user), code=payload.customer)
     values = _project_values(payload)
-    existing = (
-        Project.objects.filter(code=payload.code)
-        .select_related("customer", "owner", "plant")
-        .first()
-    )
-    if existing is not None:
-        visible = selectors.project_queryset(request.user).filter(pk=existing.pk).exists()
-        if visible and existing.customer_id == customer.pk and not diff(existing, values):
-            return Status(200, existing)
-        raise Conflict(f"project {payload.code} exists with different content")
-    project = services.project_create(
-        actor=request.user, customer=customer, code=payload.code, **values
-    )
-    return Status(201, project)
+    stored = Project.objects.filter(code=payload.code).select_related("customer", "owner", "plant")
+    existing = stored.first()
+    if existing is None:
+        try:
+            project = services.project_create(
+                actor=request.user, customer=customer, code=payload.code, **values
+            )
+        except KeyTaken:  # created a moment ago by a concurrent request
+            existing = stored.get()
+        else:
+            return Status(201, project)
+    visible = selectors.project_queryset(request.user).filter(pk=existing.pk).exists()
+    if visible and existing.customer_id == customer.pk and not diff(existing, values):
+        return Status(200, existing)
+    raise Conflict(f"project {payload.code} exists with different content")
 
 
 @router.patch("/projects/{code}", response=ProjectOut)

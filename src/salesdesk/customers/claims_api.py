@@ -7,11 +7,12 @@ from django.core.exceptions import ValidationError
 from ninja import Field, Query, Router, Schema, Status
 
 from salesdesk.core.models import User
-from salesdesk.core.pagination import api_page
+from salesdesk.core.pagination import api_page, page_schema
+from salesdesk.core.schemas import CREDIT_CODE_TEXT, column
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers import claims, selectors
 from salesdesk.customers.choices import LeadSource
-from salesdesk.customers.models import ClaimDispute, DisputeStatus
+from salesdesk.customers.models import ClaimDispute, Customer, DisputeStatus
 
 router = Router(tags=["claims"])
 
@@ -20,11 +21,11 @@ router = Router(tags=["claims"])
 
 
 class ProspectIn(Schema):
-    name: str = Field(..., min_length=1, max_length=200)
-    credit_code: str = ""
-    region: str = Field("", max_length=100)
-    industry: str = Field("", max_length=100)
-    address: str = Field("", max_length=300)
+    name: str = column(Customer, "name", min_length=1)
+    credit_code: str = Field("", max_length=CREDIT_CODE_TEXT)
+    region: str = column(Customer, "region", "")
+    industry: str = column(Customer, "industry", "")
+    address: str = column(Customer, "address", "")
     source: LeadSource | None = None
 
 
@@ -109,42 +110,34 @@ class DisputeOut(Schema):
 
 class DecisionIn(Schema):
     decision: str = Field(..., pattern="^(keep|reassign)$")
-    reason: str = Field(..., min_length=1, max_length=200)
+    reason: str = column(ClaimDispute, "decision_reason", min_length=1)
 
 
-def page_of(item):
-    class PageOut(Schema):
-        count: int
-        page: int
-        page_size: int
-        num_pages: int
-        items: list[item]
-
-    PageOut.__name__ = f"{item.__name__}Page"
-    return PageOut
-
-
-ClaimPage = page_of(ClaimOut)
-DisputePage = page_of(DisputeOut)
+ClaimPage = page_schema(ClaimOut)
+DisputePage = page_schema(DisputeOut)
 
 
 class ClaimQuery(Schema):
     state: str = Field(
-        claims.ClaimState.PROTECTED, description="protected, expiring, expired, ended or all"
+        claims.ClaimState.PROTECTED,
+        max_length=20,
+        description="protected, expiring, expired, ended or all",
     )
     page: int = 1
     page_size: int = 50
 
 
 class DisputeQuery(Schema):
-    status: str = Field(DisputeStatus.OPEN, description="open, kept, reassigned or all")
+    status: str = Field(
+        DisputeStatus.OPEN, max_length=20, description="open, kept, reassigned or all"
+    )
     page: int = 1
     page_size: int = 50
 
 
 class DuplicateQuery(Schema):
-    name: str = ""
-    credit_code: str = ""
+    name: str = column(Customer, "name", "")
+    credit_code: str = Field("", max_length=CREDIT_CODE_TEXT)
 
 
 # Helpers -----------------------------------------------------------------------------

@@ -4,6 +4,9 @@ from decimal import Decimal
 from ninja import Field, Schema
 from pydantic import field_serializer
 
+from salesdesk.core.models import Plant, User
+from salesdesk.core.pagination import page_schema
+from salesdesk.core.schemas import CREDIT_CODE_TEXT, DateIn, DecimalIn, column
 from salesdesk.customers.choices import (
     BuyingRole,
     CreditRating,
@@ -11,6 +14,7 @@ from salesdesk.customers.choices import (
     LeadSource,
     ProjectStatus,
 )
+from salesdesk.customers.models import Contact, Customer, Project
 
 
 class CustomerOut(Schema):
@@ -33,13 +37,13 @@ class CustomerOut(Schema):
 
 
 class CustomerIn(Schema):
-    code: str = Field(..., min_length=1, max_length=30)
-    name: str = Field(..., min_length=1, max_length=200)
-    credit_code: str = ""
-    industry: str = ""
-    region: str = ""
-    address: str = ""
-    owner: str | None = Field(None, description="username; default: the caller")
+    code: str = column(Customer, "code", min_length=1)
+    name: str = column(Customer, "name", min_length=1)
+    credit_code: str = Field("", max_length=CREDIT_CODE_TEXT)
+    industry: str = column(Customer, "industry", "")
+    region: str = column(Customer, "region", "")
+    address: str = column(Customer, "address", "")
+    owner: str | None = column(User, "username", None, description="username; default: the caller")
     source: LeadSource | None = None
     status: CustomerStatus = CustomerStatus.ACTIVE
     credit_rating: CreditRating | None = None
@@ -47,12 +51,12 @@ class CustomerIn(Schema):
 
 
 class CustomerPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    credit_code: str | None = None
-    industry: str | None = None
-    region: str | None = None
-    address: str | None = None
-    owner: str | None = None
+    name: str | None = column(Customer, "name", None, min_length=1)
+    credit_code: str | None = Field(None, max_length=CREDIT_CODE_TEXT)
+    industry: str | None = column(Customer, "industry", None)
+    region: str | None = column(Customer, "region", None)
+    address: str | None = column(Customer, "address", None)
+    owner: str | None = column(User, "username", None)
     source: LeadSource | None = None
     status: CustomerStatus | None = None
     credit_rating: CreditRating | None = None
@@ -70,10 +74,10 @@ class ContactOut(Schema):
 
 
 class ContactIn(Schema):
-    name: str = Field(..., min_length=1, max_length=100)
-    title: str = ""
-    phone: str = ""
-    email: str = ""
+    name: str = column(Contact, "name", min_length=1)
+    title: str = column(Contact, "title", "")
+    phone: str = column(Contact, "phone", "")
+    email: str = column(Contact, "email", "")
     role: BuyingRole | None = None
     decision_authority: bool = False
 
@@ -102,41 +106,29 @@ class ProjectOut(Schema):
 
 
 class ProjectIn(Schema):
-    code: str = Field(..., min_length=1, max_length=30)
-    customer: str
-    name: str = Field(..., min_length=1, max_length=200)
-    plant: str | None = None
-    owner: str | None = None
-    contract_no: str = ""
+    code: str = column(Project, "code", min_length=1)
+    customer: str = column(Customer, "code", description="customer code")
+    name: str = column(Project, "name", min_length=1)
+    plant: str | None = column(Plant, "code", None, description="plant code")
+    owner: str | None = column(User, "username", None)
+    contract_no: str = column(Project, "contract_no", "")
     payment_terms_days: int | None = Field(None, ge=0, le=3650)
-    credit_limit: Decimal | None = Field(None, ge=0, max_digits=18, decimal_places=2)
+    credit_limit: DecimalIn | None = Field(None, ge=0, max_digits=15, decimal_places=2)
     status: ProjectStatus = ProjectStatus.ACTIVE
-    started_on: dt.date | None = None
-    completed_on: dt.date | None = None
+    started_on: DateIn | None = None
+    completed_on: DateIn | None = None
 
 
 class ProjectPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    plant: str | None = None
-    owner: str | None = None
-    contract_no: str | None = None
+    name: str | None = column(Project, "name", None, min_length=1)
+    plant: str | None = column(Plant, "code", None)
+    owner: str | None = column(User, "username", None)
+    contract_no: str | None = column(Project, "contract_no", None)
     payment_terms_days: int | None = Field(None, ge=0, le=3650)
-    credit_limit: Decimal | None = Field(None, ge=0, max_digits=18, decimal_places=2)
+    credit_limit: DecimalIn | None = Field(None, ge=0, max_digits=15, decimal_places=2)
     status: ProjectStatus | None = None
-    started_on: dt.date | None = None
-    completed_on: dt.date | None = None
-
-
-def page_schema(item):
-    class PageOut(Schema):
-        count: int
-        page: int
-        page_size: int
-        num_pages: int
-        items: list[item]
-
-    PageOut.__name__ = f"{item.__name__}Page"
-    return PageOut
+    started_on: DateIn | None = None
+    completed_on: DateIn | None = None
 
 
 CustomerPage = page_schema(CustomerOut)

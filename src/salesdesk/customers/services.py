@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from salesdesk.core.access import assignable_owners, can_edit_archive, can_reassign_owner
 from salesdesk.core.models import Plant, User
 from salesdesk.core.policy import policy_as_of
-from salesdesk.core.services import PermissionDenied, audit_record, diff
+from salesdesk.core.services import PermissionDenied, audit_record, diff, insert_once
 from salesdesk.customers.choices import CustomerStatus, Tier
 from salesdesk.customers.models import (
     Contact,
@@ -102,17 +102,11 @@ def customer_create(*, actor: User | None, code: str = "", **values) -> Customer
     tier = values.pop("tier", "") or ""
     tier_locked = values.pop("tier_locked", False)
     code = code.strip() or _next_code(Customer, "C")
-    if Customer.objects.filter(code=code).exists():
-        raise ValidationError({"code": _("Customer code %(code)s is taken.") % {"code": code}})
     customer = Customer(code=code, tier=tier, tier_locked=tier_locked, **values)
     customer.search_key = names.search_key(customer.name)
     customer.name_key = names.name_key(customer.name)
     customer.name_head = names.name_head(customer.name)
-    try:
-        with transaction.atomic():
-            customer.save()
-    except IntegrityError as exc:
-        raise ValidationError(_("The customer could not be saved: %(why)s") % {"why": exc}) from exc
+    insert_once(customer, "code", _("Customer code %(code)s is taken.") % {"code": code})
     audit_record(
         actor=actor,
         action="create",
@@ -226,11 +220,19 @@ def contact_upsert(
         raise ValidationError({"name": _("A contact needs a name.")})
     contact = Contact.objects.filter(customer=customer, name=name).first()
     if contact is None:
-        contact = Contact.objects.create(customer=customer, name=name, **values)
-        audit_record(
-            actor=actor, action="add_contact", obj=customer, changes={"contact": [None, name]}
-        )
-        return contact, True
+        try:
+            with transaction.atomic():
+                contact = Contact.objects.create(customer=customer, name=name, **values)
+        except IntegrityError:
+            # A concurrent request added the contact a moment ago: update it instead.
+            contact = Contact.objects.filter(customer=customer, name=name).first()
+            if contact is None:
+                raise
+        else:
+            audit_record(
+                actor=actor, action="add_contact", obj=customer, changes={"contact": [None, name]}
+            )
+            return contact, True
     changes = diff(contact, values)
     if changes:
         for field, value in values.items():
@@ -274,7 +276,9 @@ def default_payment_terms(customer: Customer, as_of: dt.date | None = None) -> i
     return policy_as_of(as_of)[f"tier.{tier}.payment_terms_days"]
 
 
-def _clean_project_values(values: dict) -> dict:
+def _clean_project_values(values: dict, instance: Project | None = None) -> dict:
+    """Normalise and check project values; on a change, the dates are checked against
+    the stored ones too (a PATCH of started_on alone may pass completed_on)."""
     errors = {}
     if "name" in values:
         values["name"] = " ".join(str(values["name"]).split())
@@ -283,9 +287,11 @@ def _clean_project_values(values: dict) -> dict:
     limit = values.get("credit_limit")
     if limit is not None and Decimal(limit) < 0:
         errors["credit_limit"] = _("The credit limit cannot be negative.")
-    started, completed = values.get("started_on"), values.get("completed_on")
+    started = values.get("started_on", instance.started_on if instance else None)
+    completed = values.get("completed_on", instance.completed_on if instance else None)
     if started and completed and completed < started:
-        errors["completed_on"] = _("A project cannot complete before it starts.")
+        field = "completed_on" if "completed_on" in values else "started_on"
+        errors[field] = _("A project cannot complete before it starts.")
     if errors:
         raise ValidationError(errors)
     return values
@@ -314,12 +320,11 @@ def project_create(
         payment_terms_days = default_payment_terms(customer)
     values = _clean_project_values({"name": name, **values})
     code = code.strip() or _next_code(Project, "P")
-    if Project.objects.filter(code=code).exists():
-        raise ValidationError({"code": _("Project code %(code)s is taken.") % {"code": code}})
-    project = Project.objects.create(
+    project = Project(
         code=code, customer=customer, owner=owner, plant=plant,
         payment_terms_days=payment_terms_days, **values,
     )  # fmt: skip
+    insert_once(project, "code", _("Project code %(code)s is taken.") % {"code": code})
     audit_record(
         actor=actor,
         action="create",
@@ -339,7 +344,7 @@ def project_update(*, actor: User | None, project: Project, **values) -> dict:
         if actor is not None and not can_reassign_owner(actor):
             raise PermissionDenied(_("Only a manager, marketing or an administrator may reassign."))
         _require_assignable(actor, values["owner"])
-    values = _clean_project_values(values)
+    values = _clean_project_values(values, instance=project)
     changes = diff(project, values)
     if changes:
         for field, value in values.items():

@@ -12,8 +12,10 @@ from ninja import Query, Router, Schema
 from pydantic import BaseModel, ConfigDict, Field
 
 from salesdesk.core.policy import policy_as_of
+from salesdesk.core.schemas import DateIn
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers import selectors, services
+from salesdesk.customers.models import Customer
 from salesdesk.customers.reports import tier_row, tiers_report
 from salesdesk.customers.tiering import propose, summarise, tiering_rows
 from salesdesk.customers.tiering_views import can_apply, can_read, filter_proposals, page_of
@@ -87,10 +89,10 @@ class PreviewOut(Schema):
 
 
 class PreviewQuery(Schema):
-    as_of: dt.date | None = None
+    as_of: DateIn | None = None
     show: Literal["all", "changes", "up", "down", "new", "locked"] = "all"
     tier: Literal["strategic", "key", "general"] | None = None
-    q: str | None = None
+    q: str | None = Field(None, max_length=200)
     page: int = 1
     page_size: int = 100
 
@@ -137,9 +139,11 @@ def tiering_preview(request, query: Query[PreviewQuery]):
 
 
 class ApplyIn(Schema):
-    as_of: dt.date
+    as_of: DateIn
     digest: str | None = Field(
-        None, description="the preview's digest: refused (422) if the proposal changed since"
+        None,
+        max_length=100,
+        description="the preview's digest: refused (422) if the proposal changed since",
     )
 
 
@@ -204,7 +208,7 @@ class TiersReportOut(_Open):
     response=TiersReportOut,
     summary="The tiers report (FORMATS.md envelope): every active customer in rank order",
 )
-def report_tiers(request, as_of: dt.date | None = None):
+def report_tiers(request, as_of: DateIn | None = None):
     _require_reader(request)
     return tiers_report(as_of=as_of or timezone.localdate()).envelope()
 
@@ -214,7 +218,11 @@ class TierIn(Schema):
         None, description="null or empty: not tiered"
     )
     locked: bool = False
-    reason: str = Field("", max_length=200, description="required to lock")
+    reason: str = Field(
+        "",
+        max_length=Customer._meta.get_field("tier_lock_reason").max_length,
+        description="required to lock",
+    )
 
 
 class TierOut(Schema):

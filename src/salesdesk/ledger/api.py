@@ -19,6 +19,7 @@ from salesdesk.core.choices import Role
 from salesdesk.core.models import Plant, User
 from salesdesk.core.pagination import api_page
 from salesdesk.core.policy import policy_as_of
+from salesdesk.core.schemas import DateIn, MoneyIn, column, query_column
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.choices import Tier
 from salesdesk.customers.models import Customer, Project
@@ -112,10 +113,10 @@ def _posted(model, user: User) -> QuerySet:
 
 
 class LedgerQuery(Schema):
-    project: str | None = None
-    customer: str | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    project: str | None = column(Project, "code", None)
+    customer: str | None = column(Customer, "code", None)
+    date_from: DateIn | None = None
+    date_to: DateIn | None = None
     page: int = 1
     page_size: int = 50
 
@@ -361,7 +362,7 @@ def _ratio(billed: Decimal, outstanding: Decimal) -> str | None:
     response=ProjectBalanceOut,
     summary="A project's receivable as of a date, with its invoices in allocation order",
 )
-def project_balance(request, code: str, as_of: dt.date | None = None):
+def project_balance(request, code: str, as_of: DateIn | None = None):
     project = Project.objects.visible_to(request.user).select_related("customer").get(code=code)
     as_of = as_of or dt.date.today()
     only = Project.objects.filter(pk=project.pk)
@@ -409,10 +410,10 @@ def project_balance(request, code: str, as_of: dt.date | None = None):
 )
 def report_aging(
     request,
-    as_of: dt.date | None = None,
-    owner: str | None = None,
+    as_of: DateIn | None = None,
+    owner: str | None = query_column(User, "username"),
     tier: Tier | None = None,
-    plant: str | None = None,
+    plant: str | None = query_column(Plant, "code"),
 ):
     projects = Project.objects.visible_to(request.user)
     if owner:
@@ -437,10 +438,10 @@ def report_aging(
 )
 def gate(
     request,
-    customer: str,
-    project: str | None = None,
-    as_of: dt.date | None = None,
-    amount: str = "0",
+    customer: str = query_column(Customer, "code", ...),
+    project: str | None = query_column(Project, "code"),
+    as_of: DateIn | None = None,
+    amount: MoneyIn = "0",
 ):
     customer_obj = Customer.objects.visible_to(request.user).get(code=customer)
     project_obj = None
@@ -462,8 +463,8 @@ def gate(
 
 
 class FloorPriceQuery(Schema):
-    product: str | None = None
-    plant: str | None = None
+    product: str | None = column(FloorPrice, "product", None)
+    plant: str | None = column(Plant, "code", None)
     page: int = 1
     page_size: int = 50
 

@@ -1,8 +1,8 @@
 """Request and response shapes of the ledger API.
 
-Money comes in as a string or a JSON number and is checked by the services (at most two
-decimal places, quantities three), so the API, the UI and the importer refuse the same
-values with the same message. Money goes out as a string with exactly two decimals.
+Money comes in as a string of plain ASCII digits or a JSON number (core.schemas.MoneyIn)
+and is checked by the services (at most two decimal places, quantities three), so the
+API, the UI and the importer refuse the same values with the same message. Money goes out as a string with exactly two decimals.
 """
 
 import datetime as dt
@@ -10,41 +10,22 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    PlainSerializer,
-    StrictFloat,
-    StrictInt,
-    StrictStr,
-    WithJsonSchema,
+from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
+
+from salesdesk.core.models import Plant, User
+from salesdesk.core.pagination import page_schema
+from salesdesk.core.schemas import DateIn, MoneyIn, QuantityIn, column
+from salesdesk.customers.models import Project
+from salesdesk.ledger.models import (
+    Delivery,
+    Expense,
+    FloorPrice,
+    Invoice,
+    Payment,
+    PaymentReversal,
+    PriceApproval,
 )
 
-from salesdesk.customers.schemas import page_schema
-
-# A JSON number arrives as a float; str() of a float is its shortest exact spelling, so
-# "12.5" and 12.5 are the same amount. Amounts beyond 15 significant digits should be
-# sent as strings.
-MoneyIn = Annotated[
-    StrictStr | StrictInt | StrictFloat,
-    WithJsonSchema(
-        {
-            "anyOf": [{"type": "string"}, {"type": "number"}],
-            "description": "a decimal with at most 2 places, as a string or a number",
-            "examples": ["1234.50"],
-        }
-    ),
-]
-QuantityIn = Annotated[
-    StrictStr | StrictInt | StrictFloat,
-    WithJsonSchema(
-        {
-            "anyOf": [{"type": "string"}, {"type": "number"}],
-            "description": "a decimal with at most 3 places, as a string or a number",
-            "examples": ["12.500"],
-        }
-    ),
-]
 Money = Annotated[
     Decimal,
     PlainSerializer(lambda value: f"{value:.2f}", return_type=str),
@@ -163,49 +144,54 @@ PaymentPage = page_schema(PaymentOut)
 
 
 class DeliveryIn(Schema):
-    ticket: str = Field(..., max_length=50)
-    project: str = Field(..., description="project code")
-    date: dt.date
-    product: str = Field(..., max_length=100)
+    ticket: str = column(Delivery, "ticket")
+    project: str = column(Project, "code", description="project code")
+    date: DateIn
+    product: str = column(Delivery, "product")
     quantity: QuantityIn
-    unit: str = Field("m3", max_length=20)
+    unit: str = column(Delivery, "unit", "m3")
     unit_price: MoneyIn
-    plant: str | None = Field(None, description="plant code; default: the project's plant")
-    approval_reason: str | None = Field(
+    plant: str | None = column(
+        Plant, "code", None, description="plant code; default: the project's plant"
+    )
+    approval_reason: str | None = column(
+        PriceApproval,
+        "reason",
         None,
-        max_length=200,
         description="a manager posting below the floor price approves it at once with this reason",
     )
 
 
 class InvoiceIn(Schema):
-    number: str = Field(..., max_length=50)
-    project: str = Field(..., description="project code")
-    date: dt.date
-    due_date: dt.date | None = Field(None, description="default: date + the project's terms")
+    number: str = column(Invoice, "number")
+    project: str = column(Project, "code", description="project code")
+    date: DateIn
+    due_date: DateIn | None = Field(None, description="default: date + the project's terms")
     amount: MoneyIn
 
 
 class PaymentIn(Schema):
-    reference: str = Field(..., max_length=80)
-    project: str = Field(..., description="project code")
-    date: dt.date
+    reference: str = column(Payment, "reference")
+    project: str = column(Project, "code", description="project code")
+    date: DateIn
     amount: MoneyIn
-    method: str = Field("bank", description="bank or bill (offsets come from /asset-offsets)")
+    method: str = column(
+        Payment, "method", "bank", description="bank or bill (offsets come from /asset-offsets)"
+    )
 
 
 class ExpenseIn(Schema):
-    reference: str = Field(..., max_length=80)
-    salesperson: str = Field(..., description="username")
-    project: str | None = Field(None, description="project code")
-    date: dt.date
+    reference: str = column(Expense, "reference")
+    salesperson: str = column(User, "username", description="username")
+    project: str | None = column(Project, "code", None, description="project code")
+    date: DateIn
     amount: MoneyIn
-    category: str = Field("", max_length=50)
+    category: str = column(Expense, "category", "")
 
 
 class ReversalIn(Schema):
-    date: dt.date
-    reason: str = Field(..., max_length=200)
+    date: DateIn
+    reason: str = column(PaymentReversal, "reason")
 
 
 # Balances, the gate ------------------------------------------------------------------
@@ -300,14 +286,14 @@ FloorPricePage = page_schema(FloorPriceOut)
 
 
 class FloorPriceIn(Schema):
-    product: str = Field(..., max_length=100)
-    plant: str | None = Field(None, description="plant code; none: company-wide")
+    product: str = column(FloorPrice, "product")
+    plant: str | None = column(Plant, "code", None, description="plant code; none: company-wide")
     price: MoneyIn
-    effective_from: dt.date
+    effective_from: DateIn
 
 
 class PriceApprovalIn(Schema):
-    reason: str = Field(..., max_length=200)
+    reason: str = column(PriceApproval, "reason")
 
 
 # Asset offsets -----------------------------------------------------------------------
@@ -348,7 +334,7 @@ class AppraiseIn(Schema):
 
 
 class AcceptIn(Schema):
-    date: dt.date
+    date: DateIn
     note: str = ""
 
 

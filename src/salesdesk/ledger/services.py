@@ -379,6 +379,9 @@ def record_reverse(*, actor: User | None, record, date: dt.date, reason: str):
     if date < record.date:
         raise ValidationError({"date": _("A reversal cannot be dated before the record.")})
     field = type(record).__name__.lower()
+    # Two reversals of one record at once: the second waits here for the first to commit,
+    # then finds it, and is refused like any second reversal.
+    type(record).objects.select_for_update().filter(pk=record.pk).first()
     if reversal_model.objects.filter(**{field: record}).exists():
         raise ValidationError(_("%(record)s is already reversed.") % {"record": record})
     if isinstance(record, Payment) and hasattr(record, "asset_offset"):

@@ -1,5 +1,6 @@
 """Money arithmetic: Decimal only, rounded half-up to cents."""
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
@@ -32,3 +33,22 @@ def parse_amount(text: str, *, places: int = 2) -> Decimal:
 def format_money(value: Decimal) -> str:
     """Money as a string with exactly two decimals, the form every report uses."""
     return str(to_cents(value))
+
+
+PLAIN_NUMBER_TEXT = re.compile(r"[0-9A-Za-z.+-]+", re.ASCII)
+
+
+def plain_number_text(text: str) -> str:
+    """`text` when it is written the plain way, ASCII only with no grouping ("1234.50");
+    ValueError otherwise.
+
+    Python's Decimal reads "١٢٣" (Arabic-Indic digits), "１２３" (full width) and "1_000" as
+    numbers, and stripping commas reads "1,2,3.00" as 123.00: an amount typed that way is
+    more likely a mistake than meant. Letters pass, so that "abc" and "1e13" reach the
+    number check and are refused there with its message."""
+    if not PLAIN_NUMBER_TEXT.fullmatch(text):
+        raise ValueError(
+            f"{text!r} is not a plain decimal number: write ASCII digits and a point, "
+            "without commas or spaces (1234.50)"
+        )
+    return text

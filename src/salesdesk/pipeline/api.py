@@ -17,7 +17,8 @@ from ninja import Field, Query, Router, Schema, Status
 
 from salesdesk.core.models import User
 from salesdesk.core.pagination import api_page
-from salesdesk.core.services import PermissionDenied
+from salesdesk.core.schemas import DateIn, column, query_column
+from salesdesk.core.services import KeyTaken, PermissionDenied
 from salesdesk.customers.models import Customer
 from salesdesk.lib.errors import Conflict
 from salesdesk.lib.money import format_money
@@ -52,15 +53,15 @@ EDIT_RULE = "Only the owner, the owner's manager and administrators (403 otherwi
 
 
 class OpportunityQuery(Schema):
-    q: str | None = None
-    owner: str | None = None
-    stage: str | None = None
-    pipeline_class: str | None = Field(None, alias="class")
-    source: str | None = None
-    passed: str | None = None
-    contact: str | None = None
-    customer: str | None = None
-    as_of: dt.date | None = None
+    q: str | None = column(Opportunity, "name", None)
+    owner: str | None = column(User, "username", None)
+    stage: str | None = column(Opportunity, "stage", None)
+    pipeline_class: str | None = Field(None, alias="class", max_length=10)
+    source: str | None = column(Opportunity, "source", None)
+    passed: str | None = Field(None, max_length=10)
+    contact: str | None = Field(None, max_length=10)
+    customer: str | None = column(Customer, "code", None)
+    as_of: DateIn | None = None
     page: int = 1
     page_size: int = 50
 
@@ -187,7 +188,7 @@ def opportunity_list(request, query: Query[OpportunityQuery]):
 
 
 @router.get("/opportunities/{code}", response=OpportunityOut)
-def opportunity_detail(request, code: str, as_of: dt.date | None = None):
+def opportunity_detail(request, code: str, as_of: DateIn | None = None):
     return _read(request, code, as_of)
 
 
@@ -222,22 +223,26 @@ def opportunity_create(request, payload: OpportunityIn):
     values.pop("products")
     values["owner"] = _user_ref(values["owner"])
     values["source"] = values["source"] or ""
-    existing = (
-        Opportunity.objects.select_related("owner", "customer").filter(code=payload.code).first()
-    )
-    if existing is not None:
-        visible = selectors.opportunity_queryset(request.user).filter(pk=existing.pk).exists()
-        if visible and existing.customer_id == customer.pk:
-            compare = dict(values)
-            if not compare["source"]:
-                compare.pop("source")
-            if _same(existing, compare, products):
-                return Status(200, _read(request, payload.code))
-        raise Conflict(f"opportunity {payload.code} exists with different content")
-    services.opportunity_create(
-        actor=request.user, customer=customer, code=payload.code, products=products, **values
-    )
-    return Status(201, _read(request, payload.code))
+    stored = Opportunity.objects.select_related("owner", "customer").filter(code=payload.code)
+    existing = stored.first()
+    if existing is None:
+        try:
+            services.opportunity_create(
+                actor=request.user, customer=customer, code=payload.code, products=products,
+                **values,
+            )  # fmt: skip
+        except KeyTaken:  # created a moment ago by a concurrent request
+            existing = stored.get()
+        else:
+            return Status(201, _read(request, payload.code))
+    visible = selectors.opportunity_queryset(request.user).filter(pk=existing.pk).exists()
+    if visible and existing.customer_id == customer.pk:
+        compare = dict(values)
+        if not compare["source"]:
+            compare.pop("source")
+        if _same(existing, compare, products):
+            return Status(200, _read(request, payload.code))
+    raise Conflict(f"opportunity {payload.code} exists with different content")
 
 
 PATCH_NOT_NULL = ("name", "owner", "spec_in_tender", "products")
@@ -558,7 +563,7 @@ def _conversion_row(row) -> dict:
     "count when created between `date_from` and `date_to` (inclusive, both optional). "
     "`conversion` = won / created; `win_rate` = won / (won + lost + abandoned).",
 )
-def pipeline_conversion(request, date_from: dt.date | None = None, date_to: dt.date | None = None):
+def pipeline_conversion(request, date_from: DateIn | None = None, date_to: DateIn | None = None):
     rows, total = selectors.conversion(request.user, date_from, date_to)
     return {
         "date_from": date_from,
@@ -573,7 +578,7 @@ def pipeline_conversion(request, date_from: dt.date | None = None, date_to: dt.d
     response=list[OpportunityOut],
     summary="Opportunities on reduced contact whose minimal touch is due",
 )
-def pipeline_touches_due(request, as_of: dt.date | None = None):
+def pipeline_touches_due(request, as_of: DateIn | None = None):
     context = selectors.Context.as_of(as_of)
     due = selectors.touches_due(request.user, context).prefetch_related("products")
     return [opportunity_out(o, context) for o in due]
@@ -586,7 +591,9 @@ def pipeline_touches_due(request, as_of: dt.date | None = None):
     description="One row per open opportunity, sorted by code, scored with the policy in "
     "force on `as_of` (default today).",
 )
-def report_pipeline(request, as_of: dt.date | None = None, owner: str | None = None):
+def report_pipeline(
+    request, as_of: DateIn | None = None, owner: str | None = query_column(User, "username")
+):
     opportunities = selectors.opportunity_queryset(request.user)
     if owner:
         opportunities = opportunities.filter(owner__username=owner)

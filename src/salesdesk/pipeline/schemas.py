@@ -1,16 +1,23 @@
 """API shapes of the pipeline. Money is a string with two decimals, dates ISO."""
 
 import datetime as dt
-from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from salesdesk.core.models import User
+from salesdesk.core.pagination import page_schema
+from salesdesk.core.schemas import DateIn, DecimalIn, column
 from salesdesk.customers.choices import LeadSource
+from salesdesk.customers.models import Customer
 from salesdesk.pipeline.choices import Stage
+from salesdesk.pipeline.models import FabProduct, Opportunity
 
 Factor = int | None
+ProductName = Annotated[
+    str, StringConstraints(max_length=FabProduct._meta.get_field("name").max_length)
+]
 
 
 class QualificationOut(Schema):
@@ -75,40 +82,37 @@ class OpportunityOut(Schema):
     updated_at: dt.datetime
 
 
-class OpportunityPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    num_pages: int
-    items: list[OpportunityOut]
+OpportunityPage = page_schema(OpportunityOut)
 
 
 class OpportunityIn(Schema):
-    code: str = Field(..., min_length=1, max_length=30)
-    customer: str = Field(..., description="customer code")
-    name: str = Field(..., min_length=1, max_length=200)
-    owner: str | None = Field(None, description="username; default: the customer's owner")
+    code: str = column(Opportunity, "code", min_length=1)
+    customer: str = column(Customer, "code", description="customer code")
+    name: str = column(Opportunity, "name", min_length=1)
+    owner: str | None = column(
+        User, "username", None, description="username; default: the customer's owner"
+    )
     source: LeadSource | None = Field(None, description="default: the customer's lead source")
     stage: Stage = Stage.LEAD
     reason: str = Field("", description="required when the stage is won, lost or abandoned")
-    value: Decimal | None = Field(None, ge=0, max_digits=15, decimal_places=2)
-    expected_close: dt.date | None = None
+    value: DecimalIn | None = Field(None, ge=0, max_digits=15, decimal_places=2)
+    expected_close: DateIn | None = None
     competitors: str = ""
     purchase_criteria: str = ""
     spec_in_tender: bool = False
-    products: list[str] = Field([], description="names of FAB products")
+    products: list[ProductName] = Field([], description="names of FAB products")
 
 
 class OpportunityPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    owner: str | None = None
+    name: str | None = column(Opportunity, "name", None, min_length=1)
+    owner: str | None = column(User, "username", None)
     source: LeadSource | None = None
-    value: Decimal | None = Field(None, ge=0, max_digits=15, decimal_places=2)
-    expected_close: dt.date | None = None
+    value: DecimalIn | None = Field(None, ge=0, max_digits=15, decimal_places=2)
+    expected_close: DateIn | None = None
     competitors: str | None = None
     purchase_criteria: str | None = None
     spec_in_tender: bool | None = None
-    products: list[str] | None = None
+    products: list[ProductName] | None = None
 
 
 class RiskFormIn(Schema):
@@ -152,7 +156,7 @@ class ReasonIn(Schema):
 
 
 class TouchIn(Schema):
-    date: dt.date | None = Field(None, description="default today; not in the future")
+    date: DateIn | None = Field(None, description="default today; not in the future")
     note: str = ""
 
 
@@ -163,7 +167,7 @@ class TouchOut(Schema):
     recorded_by: str | None
 
 
-class ContactRef(Schema):
+class StakeholderContactOut(Schema):
     name: str
     title: str
     role: str
@@ -180,7 +184,7 @@ class RoleGroupOut(Schema):
     label: str
     focus: str
     focus_label: str
-    contacts: list[ContactRef]
+    contacts: list[StakeholderContactOut]
     lead_with: list[FabItemOut]
 
 
@@ -189,7 +193,7 @@ class StakeholdersOut(Schema):
     decision_maker_known: bool
     warning: str | None
     roles: list[RoleGroupOut]
-    unassigned: list[ContactRef]
+    unassigned: list[StakeholderContactOut]
     products: list[str]
     terms: dict[str, Any]
 
@@ -208,7 +212,7 @@ class FabProductOut(Schema):
 
 
 class FabProductIn(Schema):
-    name: str = Field(..., min_length=1, max_length=100)
+    name: str = column(FabProduct, "name", min_length=1)
     notes: str = ""
     lines: list[FabLineIO] = []
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from salesdesk.core.access import assignable_owners
 from salesdesk.core.models import User
-from salesdesk.core.services import PermissionDenied, audit_record, diff
+from salesdesk.core.services import PermissionDenied, audit_record, diff, insert_once
 from salesdesk.customers.choices import CustomerStatus, LeadSource
 from salesdesk.customers.models import Customer
 from salesdesk.pipeline import access
@@ -244,13 +244,11 @@ def opportunity_create(
     code = (code or "").strip() or _next_code()
     if len(code) > 30:
         raise ValidationError({"code": _("At most 30 characters.")})
-    if Opportunity.objects.filter(code=code).exists():
-        raise ValidationError({"code": _("Opportunity code %(code)s is taken.") % {"code": code}})
     opportunity = Opportunity(code=code, customer=customer, owner=owner, stage=stage, **values)
     if stage in CLOSED_STAGES:
         opportunity.closed_on = on or dt.date.today()
         opportunity.closed_reason = reason
-    opportunity.save()
+    insert_once(opportunity, "code", _("Opportunity code %(code)s is taken.") % {"code": code})
     products = list(products)
     if products:
         opportunity.products.set(products)

@@ -5,18 +5,18 @@ caller may not see is 404; a customer, project, contact or user named in a body 
 does not exist (or that the caller may not see) is 422 naming the field.
 """
 
-import datetime as dt
-
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from salesdesk.core.access import assignable_owners
 from salesdesk.core.models import User
 from salesdesk.core.pagination import api_filtered_page
+from salesdesk.core.schemas import DateIn, column
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.models import Contact, Customer, Project
+from salesdesk.lib.dates import date_in_range
 from salesdesk.lib.errors import Conflict
 from salesdesk.visits import selectors, services
 from salesdesk.visits.models import Visit
@@ -35,27 +35,27 @@ router = Router(tags=["visits"])
 
 
 class VisitQuery(Schema):
-    salesperson: str | None = None
-    customer: str | None = None
-    outcome: str | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    project: str | None = None
+    salesperson: str | None = column(User, "username", None)
+    customer: str | None = column(Customer, "code", None)
+    outcome: str | None = column(Visit, "outcome", None)
+    date_from: DateIn | None = None
+    date_to: DateIn | None = None
+    project: str | None = column(Project, "code", None)
     page: int = 1
     page_size: int = 50
 
 
 class CommitmentQuery(Schema):
-    state: str | None = None
-    salesperson: str | None = None
-    customer: str | None = None
+    state: str | None = Field(None, max_length=20)
+    salesperson: str | None = column(User, "username", None)
+    customer: str | None = column(Customer, "code", None)
     page: int = 1
     page_size: int = 50
 
 
 class ComplianceQuery(Schema):
-    month: str | None = None
-    salesperson: str | None = None
+    month: str | None = Field(None, max_length=7, description="YYYY-MM")
+    salesperson: str | None = column(User, "username", None)
 
 
 def _params(query: Schema) -> dict:
@@ -176,8 +176,10 @@ def visit_compliance(request, query: Query[ComplianceQuery]):
     month = month_start(today)
     if query.month:
         month = parse_month(query.month)
-        if month is None:
-            raise ValidationError({"month": _("Write the month as YYYY-MM.")})
+        try:
+            date_in_range(month)
+        except (TypeError, ValueError):
+            raise ValidationError({"month": _("Write the month as YYYY-MM.")}) from None
     salesperson = None
     if query.salesperson:
         salesperson = User.objects.filter(username=query.salesperson).first()

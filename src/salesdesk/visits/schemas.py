@@ -3,11 +3,15 @@ import datetime as dt
 from django.utils import timezone
 from ninja import Field, Schema
 
-from salesdesk.customers.schemas import page_schema
+from salesdesk.core.models import User
+from salesdesk.core.pagination import page_schema
+from salesdesk.core.schemas import DateIn, column
+from salesdesk.customers.models import Customer, Project
 from salesdesk.visits.choices import CommitmentState, Outcome
+from salesdesk.visits.models import Commitment, Visit
 
 
-class ContactRef(Schema):
+class VisitContactOut(Schema):
     id: int
     name: str
 
@@ -42,7 +46,7 @@ class VisitOut(Schema):
     salesperson: str = Field(..., alias="salesperson.username")
     date: dt.date
     purpose: str
-    contacts: list[ContactRef]
+    contacts: list[VisitContactOut]
     outcome: Outcome
     notes: str
     next_step: str
@@ -72,31 +76,33 @@ class VisitOut(Schema):
 
 
 class CommitmentIn(Schema):
-    what: str = Field(..., min_length=1, max_length=300)
-    who: str = Field("", max_length=100, description="the person on the customer's side")
+    what: str = column(Commitment, "what", min_length=1)
+    who: str = column(Commitment, "who", "", description="the person on the customer's side")
     contact: int | None = Field(None, description="a contact id of the customer, instead of who")
-    due: dt.date
+    due: DateIn
 
 
 class VisitIn(Schema):
-    customer: str = Field(..., description="customer code")
-    date: dt.date
-    salesperson: str | None = Field(None, description="username; default: the caller")
+    customer: str = column(Customer, "code", description="customer code")
+    date: DateIn
+    salesperson: str | None = column(
+        User, "username", None, description="username; default: the caller"
+    )
     outcome: Outcome
-    project: str | None = Field(None, description="project code of the customer")
-    purpose: str = Field("", max_length=200)
+    project: str | None = column(Project, "code", None, description="project code of the customer")
+    purpose: str = column(Visit, "purpose", "")
     contacts: list[int] = Field(default_factory=list, description="contact ids of the customer")
     notes: str = ""
-    next_step: str = Field("", max_length=300)
-    next_step_due: dt.date | None = None
+    next_step: str = column(Visit, "next_step", "")
+    next_step_due: DateIn | None = None
     satisfaction: int | None = Field(None, ge=1, le=5)
     manager_involved: bool = False
     commitment: CommitmentIn | None = Field(None, description="required for an advance")
 
 
 class CommitmentDoneIn(Schema):
-    done_on: dt.date | None = Field(None, description="default: today")
-    note: str = Field("", max_length=300)
+    done_on: DateIn | None = Field(None, description="default: today")
+    note: str = column(Commitment, "done_note", "")
 
 
 VisitPage = page_schema(VisitOut)
