@@ -46,8 +46,29 @@ def test_it_shows_the_refusal_and_the_dispute(page_for, people, registered):
     dispute = ClaimDispute.objects.get(challenger=people.sales3)
     assert "Not registered." in html
     assert f"/claims/disputes/{dispute.pk}/" in html
-    assert "is registered by Sales One, protected until" in html
+    assert "protected by a colleague&#x27;s registration" in html
     assert Customer.objects.count() == 1
+
+
+def test_it_names_neither_the_customer_nor_its_owner_to_whom_may_not_see_them(
+    page_for, people, registered
+):
+    response = page_for(people.sales3).post("/claims/register/", {"name": "北京市宏达建设"})
+
+    form = response.context["form"]
+    message = " ".join(form.errors["name"])
+    code = Customer.objects.get().code
+    assert "ask Manager Two" in message
+    assert code not in message and "Sales One" not in message and NAME not in message
+    refusal = text_of(response).split('id="refusal"')[1].split("</div>")[0]
+    assert code not in refusal and "Sales One" not in refusal
+
+
+def test_it_names_the_customer_to_a_manager_who_may_see_it(page_for, people, registered):
+    response = page_for(people.manager1).post("/claims/register/", {"name": "北京市宏达建设"})
+
+    message = " ".join(response.context["form"].errors["name"])
+    assert Customer.objects.get().code in message and "Sales One" in message
 
 
 def test_the_form_asks_for_the_live_check_as_the_user_types(page_for, people):

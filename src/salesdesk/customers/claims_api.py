@@ -8,6 +8,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from salesdesk.core.models import User
 from salesdesk.core.pagination import api_page
+from salesdesk.core.schemas import UserRef
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers import claims, selectors
 from salesdesk.customers.choices import LeadSource
@@ -75,7 +76,12 @@ class ErrorItem(Schema):
 
 class RefusalOut(Schema):
     detail: list[ErrorItem]
-    existing: DuplicateOut
+    existing: DuplicateOut | None = Field(
+        None, description="the existing customer; null when the caller may not see it"
+    )
+    ask: UserRef | None = Field(
+        None, description="whom to ask (the caller's manager) when `existing` is null"
+    )
     dispute: int | None = Field(None, description="the dispute sent to the managers")
 
 
@@ -212,7 +218,7 @@ def prospect_register(request, payload: ProspectIn):
     try:
         registration = claims.prospect_register(actor=request.user, **values)
     except claims.ClaimRefused as refusal:
-        visible = _visible_ids(request.user, [refusal.duplicate])
+        ask = refusal.ask
         return Status(
             409,
             {
@@ -221,7 +227,11 @@ def prospect_register(request, payload: ProspectIn):
                     for field, messages in refusal.message_dict.items()
                     for message in messages
                 ],
-                "existing": _duplicate_out(refusal.duplicate, visible),
+                # Only what the caller may see: the customer, or else whom to ask.
+                "existing": _duplicate_out(refusal.duplicate, {refusal.customer.pk})
+                if refusal.disclosed
+                else None,
+                "ask": {"username": ask.username, "name": str(ask)} if ask else None,
                 "dispute": refusal.dispute.pk if refusal.dispute else None,
             },
         )
