@@ -36,6 +36,9 @@ PAGES = [
     "/import/",
     "/policy/",
     "/tokens/",
+    "/admin/",
+    "/admin/core/user/",
+    "/admin/core/user/add/",
 ]
 
 
@@ -45,6 +48,8 @@ def signed_in(live_server, page):  # noqa: F811
     user = UserFactory(
         username="boss", name="Boss", roles=["admin", "manager", "sales"], password="demo"
     )
+    user.is_staff = user.is_superuser = True  # the Django admin's pages too
+    user.save()
     customer = CustomerFactory(code="C1", name="北京安全策略测试有限公司", owner=user)
     ProjectFactory(code="P1", customer=customer, name="策略工程")
     violations = []

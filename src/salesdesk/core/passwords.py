@@ -8,6 +8,7 @@ change: a token stolen with the old password stops working with it.
 """
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from salesdesk.core.services import tokens_revoke_all
 
@@ -17,7 +18,8 @@ class RevokeTokensOnPasswordChange:
         return None
 
     def get_help_text(self) -> str:
-        return ""
+        # Shown with the password rules on every password form: worth knowing there.
+        return _("A new password ends every API token of the user.")
 
     def password_changed(self, password, user=None) -> None:
         if user is None or user.pk is None:
