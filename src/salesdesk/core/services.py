@@ -10,6 +10,7 @@ import tomli_w
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from salesdesk.core.choices import Role
 from salesdesk.core.models import ApiToken, AuditEntry, Plant, PolicyValue, User, UserRole
@@ -192,8 +193,13 @@ def token_authenticate(key: str, *, now: dt.datetime) -> User | None:
     return token.user
 
 
+def token_may_manage(actor: User, owner: User) -> bool:
+    """Who may list and revoke whose tokens: everyone their own; an administrator anyone's."""
+    return actor.is_admin or actor.pk == owner.pk
+
+
 def token_queryset(user: User):
-    """The tokens `user` may list and revoke: their own; an administrator's, everyone's."""
+    """The tokens `user` may list and revoke (token_may_manage), as one query."""
     tokens = ApiToken.objects.select_related("user")
     return tokens if user.is_admin else tokens.filter(user=user)
 
@@ -203,8 +209,8 @@ def token_revoke(
     *, token: ApiToken, actor: User | None, now: dt.datetime, reason: str = ""
 ) -> bool:
     """Revoke one token. False when it was revoked already (nothing changes)."""
-    if actor is not None and not token_queryset(actor).filter(pk=token.pk).exists():
-        raise PermissionDenied("you may revoke only your own tokens")
+    if actor is not None and not token_may_manage(actor, token.user):
+        raise PermissionDenied(_("You may revoke only your own tokens."))
     updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
     if updated:
         token.revoked_at = now
@@ -221,8 +227,8 @@ def token_revoke(
 @transaction.atomic
 def tokens_revoke_all(*, user: User, actor: User | None, now: dt.datetime, reason: str = "") -> int:
     """Revoke every token of `user` still unrevoked. Returns how many were revoked."""
-    if actor is not None and actor.pk != user.pk and not actor.is_admin:
-        raise PermissionDenied("you may revoke only your own tokens")
+    if actor is not None and not token_may_manage(actor, user):
+        raise PermissionDenied(_("You may revoke only your own tokens."))
     tokens = list(ApiToken.objects.filter(user=user, revoked_at__isnull=True))
     ApiToken.objects.filter(pk__in=[token.pk for token in tokens]).update(revoked_at=now)
     if tokens:
