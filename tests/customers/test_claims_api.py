@@ -250,3 +250,18 @@ def test_it_validates_a_decision(api_for, people, registered):
 
     assert json_of(client, "post", path, {"decision": "grab", "reason": "x"})[0] == 422
     assert json_of(client, "post", path, {"decision": "keep", "reason": ""})[0] == 422
+
+
+@pytest.mark.parametrize(("who", "shown"), [("sales2", False), ("sales1", True), ("admin", True)])
+def test_it_gives_a_disputes_customer_code_only_to_who_may_see_it(
+    api_for, people, registered, who, shown
+):
+    claim, dispute = registered
+    client = api_for(getattr(people, who))
+
+    listed = client.get("/api/v1/claim-disputes").json()["items"][0]
+    one = client.get(f"/api/v1/claim-disputes/{dispute.pk}").json()
+
+    expected = claim.customer.code if shown else None
+    assert listed["customer"] == one["customer"] == expected
+    assert listed["customer_name"] == NAME

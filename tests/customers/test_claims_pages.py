@@ -283,3 +283,22 @@ def test_the_lists_take_a_fixed_number_of_queries(page_for, people, django_asser
         assert page.get("/claims/?state=all").status_code == 200
     with django_assert_max_num_queries(12):
         assert page.get("/claims/disputes/?status=all").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("who", "shown"), [("sales2", False), ("sales1", True), ("manager1", True)]
+)
+def test_the_dispute_pages_show_the_customer_code_only_to_who_may_see_it(
+    page_for, people, registered, who, shown
+):
+    claim, dispute = registered
+    code = claim.customer.code
+    assert len(code) >= 5  # long enough not to turn up by chance
+    client = page_for(getattr(people, who))
+
+    listing = text_of(client.get("/claims/disputes/"))
+    detail = text_of(client.get(f"/claims/disputes/{dispute.pk}/"))
+
+    assert NAME in listing and NAME in detail
+    assert (code in listing) is shown
+    assert (code in detail) is shown

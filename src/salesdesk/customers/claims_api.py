@@ -92,7 +92,7 @@ class DisputeOut(Schema):
     credit_code: str
     region: str
     challenger: str = Field(..., alias="challenger.username")
-    customer: str = Field(..., alias="customer.code")
+    customer: str | None = Field(None, description="code; null when the caller may not see it")
     customer_name: str = Field(..., alias="customer.name")
     owner: str = Field(..., alias="owner.username")
     match_reason: str
@@ -103,6 +103,10 @@ class DisputeOut(Schema):
     decided_at: dt.datetime | None
     decision_reason: str
     can_decide: bool = False
+
+    @staticmethod
+    def resolve_customer(obj):
+        return obj.customer.code if getattr(obj, "customer_visible", False) else None
 
     @staticmethod
     def resolve_protected_until(obj):
@@ -172,8 +176,9 @@ def _duplicate_out(duplicate: claims.Duplicate, visible: set[int]) -> dict:
     }
 
 
-def _visible_ids(user: User, duplicates) -> set[int]:
-    ids = [duplicate.customer.pk for duplicate in duplicates]
+def _visible_ids(user: User, records) -> set[int]:
+    """Which of the customers of `records` (duplicates or disputes) `user` may see."""
+    ids = [record.customer.pk for record in records]
     if not ids:
         return set()
     return set(selectors.customer_queryset(user).filter(pk__in=ids).values_list("pk", flat=True))
@@ -183,9 +188,16 @@ def _page(queryset, page: int, page_size: int) -> dict:
     return api_page(queryset, page, page_size)
 
 
-def _with_can_decide(user: User, dispute: ClaimDispute) -> ClaimDispute:
-    dispute.can_decide = dispute.status == DisputeStatus.OPEN and claims.can_decide(user, dispute)
-    return dispute
+def _for_caller(user: User, disputes: list[ClaimDispute]) -> list[ClaimDispute]:
+    """The disputes with what the caller may do and see: decide, and the customer's code
+    (as in the duplicate check, only when the caller may see the customer)."""
+    visible = _visible_ids(user, disputes)
+    for dispute in disputes:
+        dispute.can_decide = dispute.status == DisputeStatus.OPEN and claims.can_decide(
+            user, dispute
+        )
+        dispute.customer_visible = dispute.customer_id in visible
+    return disputes
 
 
 # Endpoints ---------------------------------------------------------------------------
@@ -255,13 +267,13 @@ def dispute_list(request, query: Query[DisputeQuery]):
     page = _page(
         claims.dispute_list(request.user, status=query.status), query.page, query.page_size
     )
-    page["items"] = [_with_can_decide(request.user, dispute) for dispute in page["items"]]
+    page["items"] = _for_caller(request.user, list(page["items"]))
     return page
 
 
 @router.get("/claim-disputes/{dispute_id}", response=DisputeOut)
 def dispute_detail(request, dispute_id: int):
-    return _with_can_decide(request.user, claims.dispute_get(request.user, dispute_id))
+    return _for_caller(request.user, [claims.dispute_get(request.user, dispute_id)])[0]
 
 
 @router.post(
@@ -275,4 +287,4 @@ def dispute_decide(request, dispute_id: int, payload: DecisionIn):
     claims.dispute_decide(
         actor=request.user, dispute=dispute, decision=payload.decision, reason=payload.reason
     )
-    return _with_can_decide(request.user, claims.dispute_get(request.user, dispute_id))
+    return _for_caller(request.user, [claims.dispute_get(request.user, dispute_id)])[0]
