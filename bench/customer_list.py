@@ -41,6 +41,7 @@ def main() -> None:
 
     from django.db import connection
     from django.test import Client
+    from django.utils import timezone
 
     from salesdesk.core.models import User
     from salesdesk.core.services import token_create
@@ -62,7 +63,7 @@ def main() -> None:
         user = User.objects.get(username=username)
         page_client = Client()
         page_client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-        _token, key = token_create(user=user, name="bench")
+        _token, key = token_create(user=user, name="bench", now=timezone.now())
         api_client = Client(headers={"Authorization": f"Bearer {key}"})
         for label, client, path in (
             ("page /customers/", page_client, "/customers/"),

@@ -22,6 +22,7 @@ from _setup import OUT, PG_ADMIN_URL, ROOT
 from openpyxl import Workbook
 
 from salesdesk.lib import uscc
+from salesdesk.lib.spreadsheet import xlsx_append
 
 TARGET_SECONDS = 180.0
 PROJECTS_PER_CUSTOMER = 2
@@ -39,9 +40,9 @@ def generate(path, invoices: int, payments: int) -> int:
     def sheet(name, header, records):
         nonlocal rows
         ws = book.create_sheet(name)
-        ws.append(header)
+        xlsx_append(ws, header)
         for record in records:
-            ws.append(record)
+            xlsx_append(ws, record)
             rows += 1
 
     sheet("plants", ["code", "name"], [[f"PL{i:02d}", f"{i}号搅拌站"] for i in range(1, 4)])

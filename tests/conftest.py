@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.db import connections
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from salesdesk.core.services import token_create
 from tests.clock import TEST_NOW
@@ -104,7 +104,7 @@ def api_for(db):
     """api_for(user): a client that sends `user`'s personal API token."""
 
     def make(user):
-        _token, key = token_create(user=user, name="test")
+        _token, key = token_create(user=user, name="test", now=timezone.now())
         return Client(headers={"Authorization": f"Bearer {key}", "Accept-Language": "en"})
 
     return make

@@ -98,6 +98,7 @@ MIDDLEWARE = [
     # First: NUL characters and oversized bodies are refused before anything reads them.
     "salesdesk.core.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "salesdesk.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -166,7 +167,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-AUTH_PASSWORD_VALIDATORS = (
+AUTH_PASSWORD_VALIDATORS = [
+    # Not a rule on the password: revokes the user's API tokens when it changes.
+    {"NAME": "salesdesk.core.passwords.RevokeTokensOnPasswordChange"},
+] + (
     [
         {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
         {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -26,6 +26,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("policy/", core_views.policy, name="policy"),
+    path("tokens/", core_views.token_list, name="token_list"),
+    path("tokens/<int:token_id>/revoke/", core_views.token_revoke_view, name="token_revoke"),
+    path("tokens/revoke-all/", core_views.token_revoke_all_view, name="token_revoke_all"),
     path("customers/", customer_views.customer_list, name="customer_list"),
     path("customers/new/", customer_views.customer_create, name="customer_create"),
     # Before customers/<code>/, which would take "tiering" for a customer code.

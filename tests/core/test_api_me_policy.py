@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from salesdesk.core.policy import REGISTRY, SETTINGS
 from salesdesk.core.services import policy_update, token_create
@@ -56,7 +57,7 @@ def test_it_accepts_the_browser_session_for_reads(people, client_for):
 def test_it_requires_the_csrf_token_for_writes_with_the_session_but_not_with_a_token(people):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(people.sales1, backend="django.contrib.auth.backends.ModelBackend")
-    _token, key = token_create(user=people.sales1)
+    _token, key = token_create(user=people.sales1, now=timezone.now())
     integration = Client(enforce_csrf_checks=True, headers={"Authorization": f"Bearer {key}"})
     payload = {"code": "X1", "name": "跨站请求有限公司"}
 
@@ -68,7 +69,7 @@ def test_it_requires_the_csrf_token_for_writes_with_the_session_but_not_with_a_t
 
 
 def test_it_refuses_the_token_of_a_deactivated_user(people):
-    _token, key = token_create(user=people.sales1)
+    _token, key = token_create(user=people.sales1, now=timezone.now())
     people.sales1.is_active = False
     people.sales1.save()
 
@@ -78,7 +79,7 @@ def test_it_refuses_the_token_of_a_deactivated_user(people):
 
 
 def test_it_stamps_when_a_token_was_last_used(people):
-    token, key = token_create(user=people.sales1)
+    token, key = token_create(user=people.sales1, now=timezone.now())
     assert token.last_used_at is None
 
     Client(headers={"Authorization": f"Bearer {key}"}).get("/api/v1/users/me")

@@ -53,13 +53,31 @@ def test_it_answers_409_with_the_existing_customer_and_the_dispute(api_for, peop
     )
 
     assert status == 409, body
-    assert body["existing"]["name"] == NAME
-    assert (body["existing"]["owner"], body["existing"]["owner_name"]) == ("sales1", "Sales One")
-    assert body["existing"]["customer"] is None  # sales3 may not see sales1's customer
-    assert body["existing"]["protected_until"] == claim.protected_until.isoformat()
+    # sales3 may not see sales1's customer: no code, no name, no claimant; whom to ask.
+    assert body["existing"] is None
+    assert body["ask"] == {"username": "manager2", "name": "Manager Two"}
+    text = str(body)
+    assert claim.customer.code not in text and NAME not in text
+    assert "sales1" not in text and "Sales One" not in text
+    assert "protected by a colleague's registration" in body["detail"][0]["message"]
     dispute = ClaimDispute.objects.get(pk=body["dispute"])  # committed despite the 409
     assert dispute.challenger == people.sales3
     assert body["detail"][0]["field"] == "name"
+
+
+def test_it_answers_409_with_the_existing_customer_to_whom_may_see_it(api_for, people, registered):
+    claim, _dispute = registered
+
+    status, body = json_of(
+        api_for(people.manager1), "post", "/api/v1/prospects", {"name": "北京市宏达建设"}
+    )
+
+    assert status == 409, body
+    assert body["existing"]["customer"] == claim.customer.code
+    assert body["existing"]["name"] == NAME
+    assert (body["existing"]["owner"], body["existing"]["owner_name"]) == ("sales1", "Sales One")
+    assert body["existing"]["protected_until"] == claim.protected_until.isoformat()
+    assert body["ask"] is None
 
 
 @pytest.mark.parametrize(("who", "status"), [("finance", 403), ("admin", 403), ("nobody", 403)])
@@ -232,3 +250,18 @@ def test_it_validates_a_decision(api_for, people, registered):
 
     assert json_of(client, "post", path, {"decision": "grab", "reason": "x"})[0] == 422
     assert json_of(client, "post", path, {"decision": "keep", "reason": ""})[0] == 422
+
+
+@pytest.mark.parametrize(("who", "shown"), [("sales2", False), ("sales1", True), ("admin", True)])
+def test_it_gives_a_disputes_customer_code_only_to_who_may_see_it(
+    api_for, people, registered, who, shown
+):
+    claim, dispute = registered
+    client = api_for(getattr(people, who))
+
+    listed = client.get("/api/v1/claim-disputes").json()["items"][0]
+    one = client.get(f"/api/v1/claim-disputes/{dispute.pk}").json()
+
+    expected = claim.customer.code if shown else None
+    assert listed["customer"] == one["customer"] == expected
+    assert listed["customer_name"] == NAME

@@ -46,8 +46,29 @@ def test_it_shows_the_refusal_and_the_dispute(page_for, people, registered):
     dispute = ClaimDispute.objects.get(challenger=people.sales3)
     assert "Not registered." in html
     assert f"/claims/disputes/{dispute.pk}/" in html
-    assert "is registered by Sales One, protected until" in html
+    assert "protected by a colleague&#x27;s registration" in html
     assert Customer.objects.count() == 1
+
+
+def test_it_names_neither_the_customer_nor_its_owner_to_whom_may_not_see_them(
+    page_for, people, registered
+):
+    response = page_for(people.sales3).post("/claims/register/", {"name": "北京市宏达建设"})
+
+    form = response.context["form"]
+    message = " ".join(form.errors["name"])
+    code = Customer.objects.get().code
+    assert "ask Manager Two" in message
+    assert code not in message and "Sales One" not in message and NAME not in message
+    refusal = text_of(response).split('id="refusal"')[1].split("</div>")[0]
+    assert code not in refusal and "Sales One" not in refusal
+
+
+def test_it_names_the_customer_to_a_manager_who_may_see_it(page_for, people, registered):
+    response = page_for(people.manager1).post("/claims/register/", {"name": "北京市宏达建设"})
+
+    message = " ".join(response.context["form"].errors["name"])
+    assert Customer.objects.get().code in message and "Sales One" in message
 
 
 def test_the_form_asks_for_the_live_check_as_the_user_types(page_for, people):
@@ -262,3 +283,22 @@ def test_the_lists_take_a_fixed_number_of_queries(page_for, people, django_asser
         assert page.get("/claims/?state=all").status_code == 200
     with django_assert_max_num_queries(12):
         assert page.get("/claims/disputes/?status=all").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("who", "shown"), [("sales2", False), ("sales1", True), ("manager1", True)]
+)
+def test_the_dispute_pages_show_the_customer_code_only_to_who_may_see_it(
+    page_for, people, registered, who, shown
+):
+    claim, dispute = registered
+    code = claim.customer.code
+    assert len(code) >= 5  # long enough not to turn up by chance
+    client = page_for(getattr(people, who))
+
+    listing = text_of(client.get("/claims/disputes/"))
+    detail = text_of(client.get(f"/claims/disputes/{dispute.pk}/"))
+
+    assert NAME in listing and NAME in detail
+    assert (code in listing) is shown
+    assert (code in detail) is shown

@@ -76,8 +76,12 @@ def test_it_refuses_a_second_registration_of_a_protected_prospect_and_opens_a_di
 
     refusal = refused(people.sales2, "宏达建设（北京）有限责任公司", region="北京")
 
-    assert "北京宏达建设有限公司" in str(refusal.messages)
-    assert "Sales One" in str(refusal.messages)
+    # sales2 may not see sales1's prospect: the refusal says whom to ask, not whose it is.
+    message = str(refusal.messages)
+    assert "protected by a colleague's registration" in message and "Manager One" in message
+    assert "北京宏达建设有限公司" not in message and first.customer.code not in message
+    assert "Sales One" not in message
+    assert (refusal.disclosed, refusal.ask) == (False, people.manager1)
     assert refusal.customer == first.customer
     dispute = ClaimDispute.objects.get()  # committed although the registration was refused
     assert dispute == refusal.dispute
@@ -127,7 +131,28 @@ def test_it_refuses_an_existing_customer_of_someone_else(people):
 
     assert refusal.customer == customer
     assert refusal.dispute.claim is None
-    assert "Sales Three" in str(refusal.messages)
+    message = str(refusal.messages)
+    assert "already a colleague's customer" in message and "Manager One" in message
+    assert "Sales Three" not in message and customer.code not in message
+
+
+def test_it_names_the_customer_and_its_owner_to_whom_may_see_them(people):
+    first = register(people.sales1)
+
+    refusal = refused(people.manager1, "北京市宏达建设有限公司")
+
+    message = str(refusal.messages)
+    assert first.customer.code in message and "Sales One" in message
+    assert refusal.disclosed is True
+
+
+def test_it_sends_a_registrant_without_a_manager_to_an_administrator(people):
+    CustomerFactory(name="天津恒泰路桥有限公司", owner=people.sales3, status="active")
+
+    refusal = refused(people.manager1, "天津恒泰路桥有限责任公司")
+
+    assert "ask an administrator" in str(refusal.messages)
+    assert "Sales Three" not in str(refusal.messages)
 
 
 def test_it_keeps_one_open_dispute_per_challenger_and_customer(people):

@@ -7,6 +7,7 @@ legal and admin everything, a user without a role nothing. Out-of-scope records 
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 ALL = {"C1", "C2", "C3", "CM1", "CM2"}
 VISIBLE = {
@@ -182,8 +183,8 @@ def test_it_answers_401_to_anonymous_api_requests(method, path, archive):
 def test_it_answers_401_to_a_wrong_or_revoked_token(method, path, people, archive):
     from salesdesk.core.services import token_create, token_revoke
 
-    token, key = token_create(user=people.admin)
-    token_revoke(token=token, actor=people.admin)
+    token, key = token_create(user=people.admin, now=timezone.now())
+    token_revoke(token=token, actor=people.admin, now=timezone.now())
     for header in (f"Bearer {key}", "Bearer sd_not-a-token", f"Token {key}"):
         client = Client(headers={"Authorization": header})
         response = getattr(client, method)(path, {}, content_type="application/json")

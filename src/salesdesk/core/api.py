@@ -1,7 +1,13 @@
-from ninja import Router
+import datetime as dt
 
+from django.http import Http404
+from django.utils import timezone
+from ninja import Router, Status
+
+from salesdesk.core.models import ApiToken
 from salesdesk.core.policy import SETTINGS, policy_as_of
-from salesdesk.core.schemas import DateIn, MeOut, PolicyOut
+from salesdesk.core.schemas import DateIn, ErrorOut, MeOut, PolicyOut, TokenOut
+from salesdesk.core.services import token_queryset, token_revoke
 
 router = Router(tags=["users and policy"])
 
@@ -30,3 +36,50 @@ def policy_read(request, as_of: DateIn | None = None):
             for s in SETTINGS
         ],
     )
+
+
+# API tokens --------------------------------------------------------------------------
+
+
+def _stamp(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat(timespec="seconds")
+
+
+def token_out(token: ApiToken, now: dt.datetime) -> dict:
+    return {
+        "id": token.pk,
+        "user": token.user.username,
+        "name": token.name,
+        "prefix": token.prefix,
+        "created_at": _stamp(token.created_at),
+        "expires_at": _stamp(token.expires_at),
+        "last_used_at": _stamp(token.last_used_at),
+        "revoked_at": _stamp(token.revoked_at),
+        "state": token.state(now),
+    }
+
+
+@router.get(
+    "/tokens",
+    response=list[TokenOut],
+    summary="API tokens: the caller's own; an administrator's, everyone's (or one user's)",
+)
+def token_list(request, user: str | None = None):
+    tokens = token_queryset(request.user)
+    if user:
+        tokens = tokens.filter(user__username=user)
+    now = timezone.now()
+    return [token_out(token, now) for token in tokens]
+
+
+@router.delete(
+    "/tokens/{token_id}",
+    response={204: None, 404: ErrorOut},
+    summary="Revoke a token (the caller's own; an administrator, anyone's)",
+)
+def token_delete(request, token_id: int):
+    token = token_queryset(request.user).filter(pk=token_id).first()
+    if token is None:
+        raise Http404
+    token_revoke(token=token, actor=request.user, now=timezone.now(), reason="API")
+    return Status(204, None)

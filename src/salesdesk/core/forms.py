@@ -59,3 +59,12 @@ class PolicyForm(forms.Form):
         for spec in SETTINGS:
             grouped.setdefault(spec.key.split(".")[0], []).append(self[spec.key])
         return grouped.items()
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("What the token is for"),
+        max_length=100,
+        required=False,
+        help_text=_("For example the program that will use it."),
+    )

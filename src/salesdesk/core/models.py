@@ -109,6 +109,8 @@ class ApiToken(models.Model):
     key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    # Set when the token is created, from the policy's tokens.expiry_days then in force.
+    expires_at = models.DateTimeField(_("expires at"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
@@ -122,6 +124,12 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+    def state(self, now) -> str:
+        """ "active", "expired" or "revoked" at the moment `now`."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "active" if now < self.expires_at else "expired"
 
 
 class AuditEntry(models.Model):

@@ -212,6 +212,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("scorecard.weight_price_discipline", Kind.DECIMAL, "1", _("Scorecard weight: price discipline"), **_NONNEG),
     Setting("scorecard.weight_expense_rate", Kind.DECIMAL, "1", _("Scorecard weight: expense rate"), **_NONNEG),
     Setting("scorecard.weight_visit_compliance", Kind.DECIMAL, "1", _("Scorecard weight: visit compliance"), **_NONNEG),
+    # API tokens (docs/api.md)
+    Setting("tokens.expiry_days", Kind.INTEGER, "90", _("API tokens: valid for (days)"), minimum=D(1), maximum=D(3650)),
 )  # fmt: skip
 
 REGISTRY: dict[str, Setting] = {setting.key: setting for setting in SETTINGS}

@@ -5,7 +5,6 @@ form (money as strings with two decimals, dates as ISO strings). This module wra
 in the envelope and writes JSON, CSV or XLSX.
 """
 
-import csv
 import datetime as dt
 import importlib
 import io
@@ -16,6 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
+
+from salesdesk.lib import spreadsheet
 
 # Report name -> "module:function". Each function takes keyword arguments
 # (as_of or month, user, filters) and returns a Report.
@@ -78,11 +79,7 @@ def to_json(report: Report) -> str:
 def to_csv(report: Report) -> str:
     rows = [flatten(row) for row in report.rows]
     columns = list(rows[0]) if rows else []
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return spreadsheet.csv_text(columns, ([row.get(c) for c in columns] for row in rows))
 
 
 def to_xlsx(report: Report) -> bytes:
@@ -92,12 +89,14 @@ def to_xlsx(report: Report) -> bytes:
     sheet = workbook.create_sheet(report.name)
     rows = [flatten(row) for row in report.rows]
     columns = list(rows[0]) if rows else []
-    sheet.append(columns)
+    spreadsheet.xlsx_append(sheet, columns)
     for row in rows:
-        sheet.append([_cell(row[column]) for column in columns])
+        spreadsheet.xlsx_append(sheet, [_cell(row[column]) for column in columns])
     if rows and report.totals:
         totals = flatten(report.totals)
-        sheet.append([_cell(totals[column]) if column in totals else None for column in columns])
+        spreadsheet.xlsx_append(
+            sheet, [_cell(totals[column]) if column in totals else None for column in columns]
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

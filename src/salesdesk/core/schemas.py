@@ -117,3 +117,15 @@ class PolicyOut(Schema):
 
 class ErrorOut(Schema):
     detail: str
+
+
+class TokenOut(Schema):
+    id: int
+    user: str
+    name: str
+    prefix: str
+    created_at: str
+    expires_at: str
+    last_used_at: str | None
+    revoked_at: str | None
+    state: str

@@ -169,12 +169,24 @@ def user_upsert(
 TOKEN_PREFIX = "sd_"
 
 
+def token_expiry(now: dt.datetime) -> dt.datetime:
+    """When a token created at `now` stops working (policy tokens.expiry_days)."""
+    days = policy_as_of(timezone.localdate(now))["tokens.expiry_days"]
+    return now + dt.timedelta(days=days)
+
+
 @transaction.atomic
-def token_create(*, user: User, name: str = "", actor: User | None = None) -> tuple[ApiToken, str]:
+def token_create(
+    *, user: User, now: dt.datetime, name: str = "", actor: User | None = None
+) -> tuple[ApiToken, str]:
     """Create a personal API token. Returns the record and the token, shown only now."""
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=key[:10], key_hash=ApiToken.hash_key(key)
+        user=user,
+        name=name,
+        prefix=key[:10],
+        key_hash=ApiToken.hash_key(key),
+        expires_at=token_expiry(now),
     )
     audit_record(
         actor=actor or user,
@@ -185,35 +197,76 @@ def token_create(*, user: User, name: str = "", actor: User | None = None) -> tu
     return token, key
 
 
-def token_authenticate(key: str) -> User | None:
-    """The active user owning this token, or None."""
+def token_authenticate(key: str, *, now: dt.datetime) -> User | None:
+    """The active user owning this token, or None when the token is unknown, revoked or
+    expired at `now`."""
     if not key.startswith(TOKEN_PREFIX):
         return None
     token = (
         ApiToken.objects.select_related("user")
-        .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True, user__is_active=True)
+        .filter(
+            key_hash=ApiToken.hash_key(key),
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+            user__is_active=True,
+        )
         .first()
     )
     if token is None:
         return None
-    now = timezone.now()
     # Write at most once a minute so a busy integration does not write on every request.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
 
 
+def token_may_manage(actor: User, owner: User) -> bool:
+    """Who may list and revoke whose tokens: everyone their own; an administrator anyone's."""
+    return actor.is_admin or actor.pk == owner.pk
+
+
+def token_queryset(user: User):
+    """The tokens `user` may list and revoke (token_may_manage), as one query."""
+    tokens = ApiToken.objects.select_related("user")
+    return tokens if user.is_admin else tokens.filter(user=user)
+
+
 @transaction.atomic
-def token_revoke(*, token: ApiToken, actor: User) -> None:
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
+def token_revoke(
+    *, token: ApiToken, actor: User | None, now: dt.datetime, reason: str = ""
+) -> bool:
+    """Revoke one token. False when it was revoked already (nothing changes)."""
+    if actor is not None and not token_may_manage(actor, token.user):
+        raise PermissionDenied(_("You may revoke only your own tokens."))
+    updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
+    if updated:
+        token.revoked_at = now
         audit_record(
             actor=actor,
             action="token_revoke",
             obj=token.user,
             changes={"token": [token.prefix, None]},
+            reason=reason,
         )
+    return bool(updated)
+
+
+@transaction.atomic
+def tokens_revoke_all(*, user: User, actor: User | None, now: dt.datetime, reason: str = "") -> int:
+    """Revoke every token of `user` still unrevoked. Returns how many were revoked."""
+    if actor is not None and not token_may_manage(actor, user):
+        raise PermissionDenied(_("You may revoke only your own tokens."))
+    tokens = list(ApiToken.objects.filter(user=user, revoked_at__isnull=True))
+    ApiToken.objects.filter(pk__in=[token.pk for token in tokens]).update(revoked_at=now)
+    if tokens:
+        audit_record(
+            actor=actor,
+            action="token_revoke",
+            obj=user,
+            changes={"tokens": [[token.prefix for token in tokens], None]},
+            reason=reason,
+        )
+    return len(tokens)
 
 
 # Policy ------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from salesdesk.core.choices import Role
 from salesdesk.core.models import User
 from salesdesk.core.policy import policy_as_of
 from salesdesk.core.services import PermissionDenied, audit_record
-from salesdesk.customers import services
+from salesdesk.customers import selectors, services
 from salesdesk.customers.choices import CustomerStatus
 from salesdesk.customers.models import (
     ClaimDispute,
@@ -195,15 +195,28 @@ class Registration:
 
 class ClaimRefused(ValidationError):
     """A registration refused because the company is already in the archive. Carries the
-    existing customer, its owner, and the dispute opened for arbitration (if any)."""
+    existing customer, its owner, and the dispute opened for arbitration (if any).
 
-    def __init__(self, message: str, *, duplicate: Duplicate, dispute: ClaimDispute | None):
+    `disclosed` says whether the registrant may see the existing customer: when not, the
+    message names neither the customer's code nor its owner, only whom to ask (`ask`)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        duplicate: Duplicate,
+        dispute: ClaimDispute | None,
+        disclosed: bool = True,
+        ask: User | None = None,
+    ):
         field_name = (
             "credit_code" if duplicate.result.reason == names.Reason.SAME_CREDIT_CODE else "name"
         )
         super().__init__({field_name: [message]})
         self.duplicate = duplicate
         self.dispute = dispute
+        self.disclosed = disclosed
+        self.ask = ask
 
     @property
     def customer(self) -> Customer:
@@ -359,6 +372,8 @@ def _registration_refusal(
                 % {**params, "date": found.claim.protected_until.isoformat()}
             }
         )
+    if not selectors.customer_queryset(actor).filter(pk=customer.pk).exists():
+        return _undisclosed_refusal(actor, found, today)
     if found.protected_on(today):
         message = _(
             "%(name)s (%(code)s) is registered by %(owner)s, protected until %(date)s "
@@ -374,6 +389,24 @@ def _registration_refusal(
             "Your registration goes to the managers to arbitrate."
         ) % {**params, "reason": found.reason_label}
     return ClaimRefused(message, duplicate=found, dispute=None)
+
+
+def _undisclosed_refusal(actor: User, found: Duplicate, today: dt.date) -> ClaimRefused:
+    """The refusal for a registrant who may not see the existing customer: it says that
+    the company is protected or taken and whom to ask, and names neither the customer's
+    code nor its owner."""
+    ask = actor.manager
+    if found.protected_on(today):
+        taken = _("This company is protected by a colleague's registration.")
+    else:
+        taken = _("This company is already a colleague's customer.")
+    if ask is not None:
+        who = _("Your registration goes to the managers to arbitrate; ask %(manager)s.") % {
+            "manager": ask
+        }
+    else:
+        who = _("Your registration goes to the managers to arbitrate; ask an administrator.")
+    return ClaimRefused(f"{taken} {who}", duplicate=found, dispute=None, disclosed=False, ask=ask)
 
 
 def _registration_of_lapsed(actor: User, found: Duplicate, today: dt.date) -> Registration:

@@ -8,7 +8,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from salesdesk.core.models import User
 from salesdesk.core.pagination import api_page, page_schema
-from salesdesk.core.schemas import CREDIT_CODE_TEXT, column
+from salesdesk.core.schemas import CREDIT_CODE_TEXT, UserRef, column
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers import claims, selectors
 from salesdesk.customers.choices import LeadSource
@@ -76,7 +76,12 @@ class ErrorItem(Schema):
 
 class RefusalOut(Schema):
     detail: list[ErrorItem]
-    existing: DuplicateOut
+    existing: DuplicateOut | None = Field(
+        None, description="the existing customer; null when the caller may not see it"
+    )
+    ask: UserRef | None = Field(
+        None, description="whom to ask (the caller's manager) when `existing` is null"
+    )
     dispute: int | None = Field(None, description="the dispute sent to the managers")
 
 
@@ -87,7 +92,7 @@ class DisputeOut(Schema):
     credit_code: str
     region: str
     challenger: str = Field(..., alias="challenger.username")
-    customer: str = Field(..., alias="customer.code")
+    customer: str | None = Field(None, description="code; null when the caller may not see it")
     customer_name: str = Field(..., alias="customer.name")
     owner: str = Field(..., alias="owner.username")
     match_reason: str
@@ -98,6 +103,10 @@ class DisputeOut(Schema):
     decided_at: dt.datetime | None
     decision_reason: str
     can_decide: bool = False
+
+    @staticmethod
+    def resolve_customer(obj):
+        return obj.customer.code if getattr(obj, "customer_visible", False) else None
 
     @staticmethod
     def resolve_protected_until(obj):
@@ -159,8 +168,9 @@ def _duplicate_out(duplicate: claims.Duplicate, visible: set[int]) -> dict:
     }
 
 
-def _visible_ids(user: User, duplicates) -> set[int]:
-    ids = [duplicate.customer.pk for duplicate in duplicates]
+def _visible_ids(user: User, records) -> set[int]:
+    """Which of the customers of `records` (duplicates or disputes) `user` may see."""
+    ids = [record.customer.pk for record in records]
     if not ids:
         return set()
     return set(selectors.customer_queryset(user).filter(pk__in=ids).values_list("pk", flat=True))
@@ -170,9 +180,16 @@ def _page(queryset, page: int, page_size: int) -> dict:
     return api_page(queryset, page, page_size)
 
 
-def _with_can_decide(user: User, dispute: ClaimDispute) -> ClaimDispute:
-    dispute.can_decide = dispute.status == DisputeStatus.OPEN and claims.can_decide(user, dispute)
-    return dispute
+def _for_caller(user: User, disputes: list[ClaimDispute]) -> list[ClaimDispute]:
+    """The disputes with what the caller may do and see: decide, and the customer's code
+    (as in the duplicate check, only when the caller may see the customer)."""
+    visible = _visible_ids(user, disputes)
+    for dispute in disputes:
+        dispute.can_decide = dispute.status == DisputeStatus.OPEN and claims.can_decide(
+            user, dispute
+        )
+        dispute.customer_visible = dispute.customer_id in visible
+    return disputes
 
 
 # Endpoints ---------------------------------------------------------------------------
@@ -205,7 +222,7 @@ def prospect_register(request, payload: ProspectIn):
     try:
         registration = claims.prospect_register(actor=request.user, **values)
     except claims.ClaimRefused as refusal:
-        visible = _visible_ids(request.user, [refusal.duplicate])
+        ask = refusal.ask
         return Status(
             409,
             {
@@ -214,7 +231,11 @@ def prospect_register(request, payload: ProspectIn):
                     for field, messages in refusal.message_dict.items()
                     for message in messages
                 ],
-                "existing": _duplicate_out(refusal.duplicate, visible),
+                # Only what the caller may see: the customer, or else whom to ask.
+                "existing": _duplicate_out(refusal.duplicate, {refusal.customer.pk})
+                if refusal.disclosed
+                else None,
+                "ask": {"username": ask.username, "name": str(ask)} if ask else None,
                 "dispute": refusal.dispute.pk if refusal.dispute else None,
             },
         )
@@ -238,13 +259,13 @@ def dispute_list(request, query: Query[DisputeQuery]):
     page = _page(
         claims.dispute_list(request.user, status=query.status), query.page, query.page_size
     )
-    page["items"] = [_with_can_decide(request.user, dispute) for dispute in page["items"]]
+    page["items"] = _for_caller(request.user, list(page["items"]))
     return page
 
 
 @router.get("/claim-disputes/{dispute_id}", response=DisputeOut)
 def dispute_detail(request, dispute_id: int):
-    return _with_can_decide(request.user, claims.dispute_get(request.user, dispute_id))
+    return _for_caller(request.user, [claims.dispute_get(request.user, dispute_id)])[0]
 
 
 @router.post(
@@ -258,4 +279,4 @@ def dispute_decide(request, dispute_id: int, payload: DecisionIn):
     claims.dispute_decide(
         actor=request.user, dispute=dispute, decision=payload.decision, reason=payload.reason
     )
-    return _with_can_decide(request.user, claims.dispute_get(request.user, dispute_id))
+    return _for_caller(request.user, [claims.dispute_get(request.user, dispute_id)])[0]

@@ -200,9 +200,11 @@ def dispute_list(request):
         claims.dispute_list(request.user, status=status), request.GET.get("page"), PAGE_SIZE
     )
     today = dt.date.today()
+    visible = _visible_customer_ids(request.user, (d.customer_id for d in page.items))
     rows = [
         {
             "dispute": dispute,
+            "customer_visible": dispute.customer_id in visible,
             "can_decide": dispute.status == DisputeStatus.OPEN
             and claims.can_decide(request.user, dispute),
             "protected": dispute.claim is not None and dispute.claim.protects_on(today),

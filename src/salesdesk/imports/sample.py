@@ -13,6 +13,7 @@ from openpyxl.styles import Font
 
 from salesdesk.imports.sheets import SHEETS
 from salesdesk.lib import uscc
+from salesdesk.lib.spreadsheet import xlsx_append
 
 D = dt.date
 _rng = random.Random(2026)  # a fixed seed: the same credit codes every time
@@ -132,11 +133,11 @@ def write_sample_workbook(path) -> None:
     for spec in SHEETS:
         sheet = book.create_sheet(spec.name)
         names = [column.name for column in spec.columns]
-        sheet.append(names)
+        xlsx_append(sheet, names)
         for cell in sheet[1]:
             cell.font = bold
         for record in SAMPLE[spec.name]:
-            sheet.append([record.get(name) for name in names])
+            xlsx_append(sheet, [record.get(name) for name in names])
         for row in sheet.iter_rows(min_row=2):
             for cell in row:
                 if isinstance(cell.value, dt.date):

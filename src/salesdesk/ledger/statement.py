@@ -19,6 +19,7 @@ from salesdesk.core.policy import policy_as_of
 from salesdesk.customers.models import Project
 from salesdesk.ledger.models import Invoice, InvoiceReversal, Payment, PaymentReversal
 from salesdesk.lib.money import ZERO
+from salesdesk.lib.spreadsheet import xlsx_append
 
 # Same-day entries: what is billed first, then what is paid, then what is cancelled.
 _ORDER = {"invoice": 0, "payment": 1, "invoice_reversal": 2, "payment_reversal": 3}
@@ -155,39 +156,39 @@ def statement_xlsx(statement: Statement) -> bytes:
     sheet = workbook.active
     sheet.title = _("Statement")[:31]
     bold = Font(bold=True)
-    sheet.append([statement.letterhead["name_zh"]])
+    xlsx_append(sheet, [statement.letterhead["name_zh"]])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([statement.letterhead["name_en"]])
-    sheet.append([_("Statement of account")])
+    xlsx_append(sheet, [statement.letterhead["name_en"]])
+    xlsx_append(sheet, [_("Statement of account")])
     sheet["A3"].font = Font(bold=True, size=12)
-    sheet.append([_("Customer"), f"{project.customer.name} ({project.customer.code})"])
-    sheet.append([_("Project"), f"{project.name} ({project.code})"])
-    sheet.append([_("Period"), statement.date_from, statement.date_to])
+    xlsx_append(sheet, [_("Customer"), f"{project.customer.name} ({project.customer.code})"])
+    xlsx_append(sheet, [_("Project"), f"{project.name} ({project.code})"])
+    xlsx_append(sheet, [_("Period"), statement.date_from, statement.date_to])
     for cell in sheet[6][1:]:
         cell.number_format = date_format
-    sheet.append([])
+    xlsx_append(sheet, [])
     header = [
         _("Date"), _("Type"), _("Reference"), _("Description"), _("Due date"),
         _("Debit"), _("Credit"), _("Balance"),
     ]  # fmt: skip
-    sheet.append(header)
+    xlsx_append(sheet, header)
     header_row = sheet.max_row
     for cell in sheet[header_row]:
         cell.font = bold
         cell.border = Border(bottom=Side(style="thin"))
-    sheet.append([statement.date_from, _("Opening balance"), None, None, None, None, None,
+    xlsx_append(sheet, [statement.date_from, _("Opening balance"), None, None, None, None, None,
                   statement.opening])  # fmt: skip
     for line in statement.lines:
-        sheet.append([
+        xlsx_append(sheet, [
             line.date, line.kind_label, line.reference, line.description, line.due_date,
             line.debit or None, line.credit or None, line.balance,
         ])  # fmt: skip
-    sheet.append([None, _("Total for the period"), None, None, None,
+    xlsx_append(sheet, [None, _("Total for the period"), None, None, None,
                   statement.total_debit, statement.total_credit, None])  # fmt: skip
     for cell in sheet[sheet.max_row]:
         cell.font = bold
         cell.border = Border(top=Side(style="thin"))
-    sheet.append([statement.date_to, _("Closing balance"), None, None, None, None, None,
+    xlsx_append(sheet, [statement.date_to, _("Closing balance"), None, None, None, None, None,
                   statement.closing])  # fmt: skip
     for cell in sheet[sheet.max_row]:
         cell.font = bold
