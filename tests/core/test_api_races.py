@@ -19,6 +19,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from salesdesk.core.services import token_create
 from salesdesk.customers.models import Contact, Customer, Project
@@ -77,7 +78,7 @@ def race(*calls) -> list:
 @pytest.fixture
 def token(people):
     def make(user):
-        return token_create(user=user, name="race")[1]
+        return token_create(user=user, name="race", now=timezone.now())[1]
 
     return make
 

@@ -14,6 +14,7 @@ import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -52,7 +53,7 @@ def in_test_transaction():
 def admin_token(people, in_test_transaction):
     customer = CustomerFactory(code="C1", owner=people.sales1)
     ProjectFactory(code="P1", customer=customer, owner=people.sales1)
-    _token, key = token_create(user=people.admin, name="schemathesis")
+    _token, key = token_create(user=people.admin, name="schemathesis", now=timezone.now())
     return key
 
 
