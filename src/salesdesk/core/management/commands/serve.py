@@ -16,8 +16,16 @@ class Command(BaseCommand):
             "--workers", type=int, default=int(os.environ.get("SALESDESK_WORKERS", "0")),
             help="worker processes (default: 2 per CPU core + 1)",
         )  # fmt: skip
+        parser.add_argument(
+            "--threads", type=int, default=int(os.environ.get("SALESDESK_THREADS", "1")),
+            help="threads per worker (default: 1)",
+        )  # fmt: skip
+        parser.add_argument(
+            "--access-log", default=os.environ.get("SALESDESK_ACCESS_LOG", "-"),
+            help="access log file, '-' for standard output, '' for none",
+        )  # fmt: skip
 
-    def handle(self, *args, host, port, workers, **options):
+    def handle(self, *args, host, port, workers, threads, access_log, **options):
         from gunicorn.app.wsgiapp import run
 
         workers = workers or (os.cpu_count() or 1) * 2 + 1
@@ -27,7 +35,9 @@ class Command(BaseCommand):
             "salesdesk.wsgi:application",
             "--bind", f"{host}:{port}",
             "--workers", str(workers),
-            "--access-logfile", "-",
+            "--threads", str(threads),
             "--timeout", "120",
         ]  # fmt: skip
+        if access_log:
+            sys.argv += ["--access-logfile", access_log]
         run()
