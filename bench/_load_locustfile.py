@@ -8,7 +8,12 @@ accepted so the driver can find each of them in the ledger exactly once.
 Everything comes from the environment the driver sets: LOAD_PASSWORD (all bench users),
 LOAD_TOKEN (the writer's API token), LOAD_RUN (a run id for payment references),
 LOAD_PROJECTS (comma-separated project codes to pay into), LOAD_POSTED (file for the
-accepted references), LOAD_PAYMENT_DATE, LOAD_THINK (seconds between a user's requests).
+accepted references), LOAD_PAYMENT_DATE, LOAD_THINK (seconds between a user's requests), LOAD_DURATION (seconds
+measured), LOAD_SERVER_PID and LOAD_CPU (CPU time of the server and PostgreSQL, in a file).
+
+The measured window opens when every user has started and signed in (sign-in hashes the
+password with argon2 on purpose, and is not what is measured): the statistics are reset
+then, and the run stops LOAD_DURATION seconds later.
 """
 
 import itertools
@@ -16,7 +21,10 @@ import json
 import os
 import random
 import re
+import resource
 
+import gevent
+from _load_common import ROLE_USERS, cpu_seconds
 from locust import FastHttpUser, between, events, task
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "")
@@ -26,22 +34,15 @@ PROJECTS = [code for code in os.environ.get("LOAD_PROJECTS", "").split(",") if c
 POSTED_FILE = os.environ.get("LOAD_POSTED", "")
 PAYMENT_DATE = os.environ.get("LOAD_PAYMENT_DATE", "")
 THINK = float(os.environ.get("LOAD_THINK", "0"))
+DURATION = float(os.environ.get("LOAD_DURATION", "60"))
+SERVER_PID = int(os.environ.get("LOAD_SERVER_PID", "0"))
+CPU_FILE = os.environ.get("LOAD_CPU", "")
 
 # Production sits behind a TLS proxy that says so: without the header every request
 # would be redirected to https, and the secure cookies would never come back.
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 CUSTOMER_LINK = re.compile(r'href="/customers/([^/"]+)/"')
 NOT_CUSTOMERS = {"new", "tiering"}
-
-# Which demo users play each role (their demo visibility is kept).
-ROLE_USERS = {
-    "sales": ["sales1", "sales2", "sales3", "sales4", "sales5", "sales6"],
-    "manager": ["manager1", "manager2"],
-    "finance": ["finance"],
-    "marketing": ["marketing"],
-    "supply": ["supply"],
-    "admin": ["admin"],
-}
 
 posted: list[str] = []
 _sequence = itertools.count(1)
@@ -58,6 +59,7 @@ class Reader(FastHttpUser):
         page = self.client.get("/customers/", headers=PROXY_HEADERS, name="customer list")
         codes = [c for c in CUSTOMER_LINK.findall(page.text or "") if c not in NOT_CUSTOMERS]
         self.customers = sorted(set(codes)) or [None]
+        _user_ready(self.environment)
 
     def _sign_in(self):
         self.client.get("/login/", headers=PROXY_HEADERS, name="login")
@@ -143,6 +145,9 @@ class PaymentWriter(FastHttpUser):
     fixed_count = 1
     wait_time = between(THINK * 0.5, THINK * 1.5)
 
+    def on_start(self):
+        _user_ready(self.environment)
+
     @task
     def post_payment(self):
         reference = f"LOAD-{RUN}-{next(_sequence):06d}"
@@ -164,6 +169,42 @@ class PaymentWriter(FastHttpUser):
                 posted.append(reference)
             else:
                 response.failure(f"{response.status_code}: {(response.text or '')[:200]}")
+
+
+_cpu_at_full_load: dict[str, float] = {}
+
+
+def _cpu_now() -> dict[str, float]:
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        **cpu_seconds(SERVER_PID, os.environ["DATABASE_URL"]),
+        "Locust": used.ru_utime + used.ru_stime,
+    }
+
+
+_ready = 0
+
+
+def _user_ready(environment):
+    """Once every user is running: reset the statistics, note the CPU times, and stop the
+    run DURATION seconds later."""
+    global _ready
+    _ready += 1
+    runner = environment.runner
+    if _ready != runner.target_user_count:
+        return
+    runner.stats.reset_all()
+    if CPU_FILE and SERVER_PID:
+        _cpu_at_full_load.update(_cpu_now())
+    gevent.spawn_later(DURATION, runner.quit)
+
+
+@events.test_stop.add_listener
+def _cpu_write(environment, **_kwargs):
+    if CPU_FILE and _cpu_at_full_load:
+        now = _cpu_now()
+        with open(CPU_FILE, "w") as out:
+            json.dump({who: now[who] - _cpu_at_full_load[who] for who in now}, out)
 
 
 @events.quitting.add_listener

@@ -9,8 +9,8 @@ of six roles a fresh random password (production refuses the demo one) and the f
 an API token, starts `salesdesk serve` with SALESDESK_ENV=production on 127.0.0.1 only, and
 runs Locust headless (bench/_load_locustfile.py): readers of six roles loop over the
 customer list, a customer page, the aging API and the Today page; one writer posts payments
-through the API under unique references. Statistics are reset once every user is running,
-so the figures cover `--duration` seconds at full load.
+through the API under unique references. Statistics are reset once every user is running
+and signed in, so the figures cover `--duration` seconds at full load.
 
 Prints requests/s, p50/p95/p99 per endpoint, errors, the machine's load average, and the
 ratio to the targets (>= 100 requests/s, 0 errors, p95 < 500 ms at 50 users); then checks
@@ -34,6 +34,8 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from _load_common import ROLE_USERS, WRITER
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 BIN = Path(sys.executable).parent
@@ -43,10 +45,7 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/load_perf"
 TARGET_RPS = 100.0
 TARGET_P95_MS = 500.0
 ENDPOINTS = ("customer list", "customer page", "aging API", "Today page", "payment POST")
-BENCH_USERS = (
-    "sales1 sales2 sales3 sales4 sales5 sales6 manager1 manager2 finance marketing supply admin"
-).split()
-WRITER = "finance"
+BENCH_USERS = [name for names in ROLE_USERS.values() for name in names]
 
 # Run inside `salesdesk shell`: the bench password for the demo users, and the projects the
 # writer pays into (open ones, spread over customers), as JSON on the last line.
@@ -96,6 +95,7 @@ def main() -> int:
     if not args.skip_demo:
         salesdesk(base_env, "migrate", "--verbosity", "0")
         salesdesk(base_env, "demo", quiet=True)
+    analyze(url)
     password = secrets.token_urlsafe(24)
     projects = json.loads(
         shell(base_env, PREPARE.format(users=BENCH_USERS, password=password)).splitlines()[-1]
@@ -116,13 +116,16 @@ def main() -> int:
         serve += ["--threads", str(args.threads)]
     server_log = OUT / f"load-{run}-server.log"
     posted_file = OUT / f"load-{run}-posted.json"
+    cpu_file = OUT / f"load-{run}-cpu.json"
     csv_prefix = OUT / f"load-{run}"
     ramp = args.users / args.spawn_rate
     locust = [
         str(BIN / "locust"), "-f", str(LOCUSTFILE), "--headless",
         "--host", f"http://127.0.0.1:{args.port}",
         "--users", str(args.users), "--spawn-rate", str(args.spawn_rate),
-        "--run-time", f"{int(ramp + 0.999) + 2 + args.duration}s", "--reset-stats",
+        # The locustfile stops the run `duration` seconds after every user has signed in;
+        # this is only the upper bound in case sign-in never completes.
+        "--run-time", f"{int(ramp) + args.duration + 300}s",
         "--stop-timeout", "10", "--csv", str(csv_prefix), "--only-summary",
         "--loglevel", "WARNING",
     ]  # fmt: skip
@@ -135,6 +138,9 @@ def main() -> int:
         "LOAD_POSTED": str(posted_file),
         "LOAD_PAYMENT_DATE": dt.date.today().isoformat(),
         "LOAD_THINK": str(args.think),
+        "LOAD_CPU": str(cpu_file),
+        "LOAD_DURATION": str(args.duration),
+        "DATABASE_URL": url,
     }
 
     print(f"serving: {' '.join(serve[1:])} (production, {url.rsplit('/', 1)[-1]})")
@@ -142,6 +148,7 @@ def main() -> int:
         server = subprocess.Popen(
             serve, env=server_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
+        locust_env["LOAD_SERVER_PID"] = str(server.pid)
         try:
             wait_until_up(args.port, server)
             loads = LoadSampler()
@@ -157,6 +164,14 @@ def main() -> int:
         return 1
     print(f"locust: {' '.join(locust[1:])}  ({elapsed:.0f} s in all)")
     report(csv_prefix, args, loads)
+    cpu = json.loads(cpu_file.read_text()) if cpu_file.exists() else {}
+    requests = int(stats_rows(csv_prefix)["Aggregated"]["Request Count"])
+    print(
+        "CPU per request at full load (ms): "
+        + ", ".join(
+            f"{who} {1000 * seconds / max(requests, 1):.1f}" for who, seconds in cpu.items()
+        )
+    )
     errors = failures(csv_prefix)
     if errors:
         print("errors:")
@@ -174,6 +189,16 @@ def database_ensure(url: str) -> None:
     with psycopg.connect(admin, autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def analyze(url: str) -> None:
+    """Planner statistics for the freshly loaded tables. A running server has them from
+    autovacuum; where autovacuum is off (as on some development servers) the planner would
+    guess row counts and choose nested loops over the ledger."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
 
 
 def salesdesk(env: dict, *args: str, quiet: bool = False) -> str:
