@@ -42,6 +42,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--profile", help="endpoint name, e.g. 'Today page'")
     parser.add_argument("--role", default="sales")
+    parser.add_argument("--sort", default="cumulative", help="cProfile order: tottime, ...")
     args = parser.parse_args()
     os.environ.update(
         SALESDESK_ENV="production",
@@ -99,11 +100,11 @@ def main() -> None:
             if args.profile:
                 profiler = cProfile.Profile()
                 profiler.runcall(get)
-                stats = pstats.Stats(profiler).sort_stats("cumulative")
+                stats = pstats.Stats(profiler).sort_stats(args.sort)
                 stats.print_stats(45)
                 print("slowest queries (ms, first run):")
-                for sql, ms in sorted(executed, key=lambda row: -row[1])[:12]:
-                    print(f"{ms:>8.1f}  {' '.join(sql.split())[:300]}")
+                for sql, ms in sorted(executed, key=lambda row: -row[1])[:25]:
+                    print(f"{ms:>8.1f}  {' '.join(sql.split())[:220]}")
     print(f"as of {dt.date.today()}")
 
 

@@ -13,7 +13,15 @@ from django.utils import timezone
 
 from salesdesk.core.choices import Role
 from salesdesk.core.models import ApiToken, AuditEntry, Plant, PolicyValue, User, UserRole
-from salesdesk.core.policy import REGISTRY, SETTINGS, Kind, PolicyError, policy_as_of, setting
+from salesdesk.core.policy import (
+    REGISTRY,
+    SETTINGS,
+    Kind,
+    PolicyError,
+    policy_as_of,
+    policy_forget,
+    setting,
+)
 
 
 class ServiceError(ValueError):
@@ -233,6 +241,7 @@ def policy_update(
             defaults={"value": new, "set_by": actor, "reason": reason},
         )
     if changes:
+        policy_forget()
         marker = PolicyValue.objects.filter(key__in=changes).order_by("-pk").first()
         audit_record(
             actor=actor,
