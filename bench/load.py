@@ -154,7 +154,11 @@ def main() -> int:
             loads = LoadSampler()
             loads.start()
             started = time.monotonic()
-            result = subprocess.run(locust, env=locust_env, capture_output=True, text=True)
+            # Locust stops itself; the time-out only guards against a hung client.
+            result = subprocess.run(
+                locust, env=locust_env, capture_output=True, text=True,
+                timeout=ramp + args.duration + 420,
+            )  # fmt: skip
             elapsed = time.monotonic() - started
             loads.stop()
         finally:
