@@ -7,6 +7,7 @@ force then (`policy_as_of`). Defaults are written to the database after migrate.
 
 import contextlib
 import datetime as dt
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -242,11 +243,42 @@ class Policy:
         return setting(key).format(self[key])
 
 
+# The policies read during the current request, by date: a page reads the policy from
+# several selectors, and one query per request is enough. Set only between a request's
+# start and finish (see CoreConfig.ready), per thread; outside requests (commands, tests
+# calling selectors) every call reads the database.
+_request = threading.local()
+
+
+def policy_request_started(**_kwargs) -> None:
+    _request.policies = {}
+
+
+def policy_request_finished(**_kwargs) -> None:
+    _request.policies = None
+
+
+def policy_forget() -> None:
+    """After a policy change, the rest of the request reads the new values."""
+    if getattr(_request, "policies", None) is not None:
+        _request.policies = {}
+
+
 def policy_as_of(as_of: dt.date | None = None) -> Policy:
-    """The policy in force on `as_of` (today when omitted), in one query."""
+    """The policy in force on `as_of` (today when omitted), in one query (once per request)."""
+    as_of = as_of or dt.date.today()
+    memo = getattr(_request, "policies", None)
+    if memo is not None and as_of in memo:
+        return memo[as_of]
+    policy = _policy_load(as_of)
+    if memo is not None:
+        memo[as_of] = policy
+    return policy
+
+
+def _policy_load(as_of: dt.date) -> Policy:
     from salesdesk.core.models import PolicyValue
 
-    as_of = as_of or dt.date.today()
     raw: dict[str, str] = {}
     rows = (
         PolicyValue.objects.filter(effective_from__lte=as_of, key__in=REGISTRY.keys())

@@ -16,7 +16,15 @@ from django.utils.translation import gettext as _
 from salesdesk.core.auth import demo_password_refused
 from salesdesk.core.choices import Role
 from salesdesk.core.models import ApiToken, AuditEntry, Plant, PolicyValue, User, UserRole
-from salesdesk.core.policy import REGISTRY, SETTINGS, Kind, PolicyError, policy_as_of, setting
+from salesdesk.core.policy import (
+    REGISTRY,
+    SETTINGS,
+    Kind,
+    PolicyError,
+    policy_as_of,
+    policy_forget,
+    setting,
+)
 
 
 class KeyTaken(ValidationError):
@@ -314,6 +322,7 @@ def policy_update(
             defaults={"value": new, "set_by": actor, "reason": reason},
         )
     if changes:
+        policy_forget()
         marker = PolicyValue.objects.filter(key__in=changes).order_by("-pk").first()
         audit_record(
             actor=actor,

