@@ -125,7 +125,9 @@ def catalogue(request):
     stored before it (the products sheet is tested on its own)."""
     if not {"db", "transactional_db"} & set(request.fixturenames):
         return
-    request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames else "db")
+    request.getfixturevalue(
+        "transactional_db" if "transactional_db" in request.fixturenames else "db"
+    )
     ProductFactory(code="C30", name="C30 混凝土")
     ProductFactory(code="C35", name="C35 混凝土", grade="C35")
 

@@ -659,7 +659,9 @@ def product_detail(request, code: str):
     + " A name equal to another product's after folding width, case and spaces is 422.",
 )
 def product_create(request, payload: ProductIn):
-    _require(request.user, services.CATALOGUE_EDITORS, _("Only finance may edit the product catalogue."))
+    _require(
+        request.user, services.CATALOGUE_EDITORS, _("Only finance may edit the product catalogue.")
+    )
     product, created = services.product_create(actor=request.user, **payload.dict())
     return Status(201 if created else 200, product)
 
@@ -670,7 +672,9 @@ def product_create(request, payload: ProductIn):
     summary="Change a product's name, unit or grade (finance, admin)",
 )
 def product_update(request, code: str, payload: ProductPatch):
-    _require(request.user, services.CATALOGUE_EDITORS, _("Only finance may edit the product catalogue."))
+    _require(
+        request.user, services.CATALOGUE_EDITORS, _("Only finance may edit the product catalogue.")
+    )
     product = Product.objects.get(code=code)
     changes = payload.dict(exclude_unset=True)
     values = {field: getattr(product, field) for field in ("name", "unit", "grade")}
@@ -689,7 +693,9 @@ def product_update(request, code: str, payload: ProductPatch):
     "blacklist), with a written reason; audited, used up by the next delivery.",
 )
 def delivery_override(request, code: str, payload: DeliveryOverrideIn):
-    _require(request.user, services.SUPERVISORS, _("Only a supervisor may override the order gate."))
+    _require(
+        request.user, services.SUPERVISORS, _("Only a supervisor may override the order gate.")
+    )
     project = Project.objects.visible_to(request.user).get(code=code)
     override = services.delivery_override_grant(
         actor=request.user, project=project, reason=payload.reason

@@ -240,9 +240,7 @@ class ProjectBalanceOut(Schema):
 
 
 class GateReasonOut(Schema):
-    code: str = Field(
-        ..., description="blacklisted, hold, legal, written_off or credit_limit"
-    )
+    code: str = Field(..., description="blacklisted, hold, legal, written_off or credit_limit")
     message: str
 
 
