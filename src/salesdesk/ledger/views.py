@@ -148,7 +148,9 @@ def project_ledger_context(request, project) -> dict:
         "is_today": as_of == dt.date.today(),
         "today": dt.date.today(),
         "gate": order_gate(customer=project.customer, project=project, as_of=as_of),
-        "override_form": OverrideForm(prefix="gate") if _can(user, services.SUPERVISORS) else None,
+        "gate_override_form": OverrideForm(prefix="gate")
+        if _can(user, services.SUPERVISORS)
+        else None,
         "can": can,
         "delivery_form": DeliveryForm(prefix="delivery", can_approve=can["approve_price"])
         if can["post_delivery"]
