@@ -102,7 +102,7 @@ def test_it_takes_a_delivery_by_product_code_and_refuses_an_unknown_product(peop
 def test_a_misspelt_product_cannot_slip_past_the_floor_price(
     people, shop, api_for, page_for, tmp_path
 ):
-    project, c30 = shop
+    _project, c30 = shop
     ProductFactory(code="C30X", name="C30 混凝土")  # another product, its own floor
     post(api_for(people.manager1), "floor-prices",
          {"product": "C30", "price": "400.00", "effective_from": "2026-01-01"})  # fmt: skip
