@@ -272,13 +272,7 @@ class ProductFinder:
 
 def product_find(text: str) -> Product | None:
     """The catalogue product `text` names: its code, or its name up to width, case and spaces."""
-    text = str(text).strip()
-    found = Product.objects.filter(code=text).first()
-    if found is None:
-        found = Product.objects.filter(name_key=product_key(text)).first()
-    if found is None:
-        found = ProductFinder().find(text)
-    return found
+    return ProductFinder().find(text)
 
 
 def _product(product, find=product_find) -> Product:
