@@ -247,3 +247,12 @@ def test_it_migrates_free_text_products_into_the_catalogue_keeping_every_record(
     assert [(name, str(price)) for name, price in floors] == [
         ("C30 混凝土", "395.00"), ("M10 砂浆", "300.00"),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "/api/v1/products"), ("get", "/api/v1/products/C30"), ("post", "/api/v1/products"),
+     ("patch", "/api/v1/products/C30"), ("post", "/api/v1/projects/P1/delivery-overrides")],
+)  # fmt: skip
+def test_it_answers_401_to_an_anonymous_caller(method, path, shop, client):
+    assert getattr(client, method)(path, {}, content_type="application/json").status_code == 401
