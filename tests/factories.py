@@ -7,6 +7,7 @@ import factory
 
 from salesdesk.core.models import Plant, User, UserRole
 from salesdesk.customers.models import Contact, Customer, Project
+from salesdesk.ledger.models import Product
 from salesdesk.lib import names, uscc
 
 _rng = random.Random(20261129)
@@ -72,3 +73,17 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"测试工程{n}")
     owner = factory.LazyAttribute(lambda o: o.customer.owner)
     payment_terms_days = 30
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    """A catalogue product; by default C30 concrete, the product most tests deliver."""
+
+    class Meta:
+        model = Product
+        django_get_or_create = ("code",)
+
+    code = "C30"
+    name = "C30 混凝土"
+    name_key = factory.LazyAttribute(lambda o: names.product_key(o.name))
+    unit = "m3"
+    grade = "C30"

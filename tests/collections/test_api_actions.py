@@ -17,7 +17,7 @@ from salesdesk.customers.models import Project
 from salesdesk.ledger import services as ledger
 from salesdesk.ledger.models import Invoice
 from tests.collections.test_api import get, invoice, make_book, payment, post, sign
-from tests.factories import PlantFactory
+from tests.factories import PlantFactory, ProductFactory
 
 D = dt.date
 DAY = dt.timedelta(days=1)
@@ -35,6 +35,7 @@ def today():
 def overdue(people, today):
     book = make_book(people)
     book.plant = PlantFactory(code="PL01")
+    ProductFactory()  # C30, the product the tests deliver
     invoice(book.p1, "I1", today - 130 * DAY, "1000.00")
     invoice(book.p2, "I2", today, "500.00")
     invoice(book.p3, "I3", today - 130 * DAY, "400.00")

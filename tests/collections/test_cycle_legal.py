@@ -17,7 +17,7 @@ from salesdesk.collections.cycle import cycle_run
 from salesdesk.collections.models import CollectionTask, DunningLetter, LegalCase, SupplyHold
 from salesdesk.core.services import PermissionDenied
 from salesdesk.ledger import services as ledger
-from tests.factories import CustomerFactory, PlantFactory, ProjectFactory
+from tests.factories import CustomerFactory, PlantFactory, ProductFactory, ProjectFactory
 
 D = dt.date
 ONE_DAY = dt.timedelta(days=1)
@@ -79,6 +79,7 @@ def english():
 
 @pytest.fixture
 def customer(db):
+    ProductFactory()  # C30 混凝土, the product the tests deliver
     return CustomerFactory(code="C1")
 
 

@@ -29,7 +29,7 @@ from salesdesk.core.services import PermissionDenied, policy_update
 from salesdesk.ledger import services as ledger
 from salesdesk.ledger.gate import order_gate
 from salesdesk.ledger.models import Delivery
-from tests.factories import CustomerFactory, PlantFactory, ProjectFactory
+from tests.factories import CustomerFactory, PlantFactory, ProductFactory, ProjectFactory
 
 D = dt.date
 ONE_DAY = dt.timedelta(days=1)
@@ -100,6 +100,7 @@ def english():
 
 @pytest.fixture
 def plant(db):
+    ProductFactory()  # C30 混凝土, the product the tests deliver
     return PlantFactory(code="PL01")
 
 

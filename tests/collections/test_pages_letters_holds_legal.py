@@ -21,7 +21,7 @@ from salesdesk.core.models import AuditEntry
 from salesdesk.ledger import services as ledger
 from salesdesk.ledger.models import Delivery
 from tests.clock import TODAY
-from tests.factories import CustomerFactory, PlantFactory, ProjectFactory
+from tests.factories import CustomerFactory, PlantFactory, ProductFactory, ProjectFactory
 
 
 def days_ago(n: int) -> dt.date:
@@ -50,6 +50,7 @@ def world(people):
     letter 1 five days ago. P3 (sales3, manager2's team): letter 1, in legal recovery.
     P4 (sales1, customer C1 too) is overdue with no letter yet."""
     plant = PlantFactory(code="PL01", name="一号站")
+    ProductFactory()  # C30, the product the tests deliver
     c1 = CustomerFactory(code="C1", name="北京城建测试有限公司", owner=people.sales1)
     c2 = CustomerFactory(code="C2", name="天津测试建设有限公司", owner=people.sales2)
     c3 = CustomerFactory(code="C3", name="河北测试建设有限公司", owner=people.sales3)

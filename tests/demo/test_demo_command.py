@@ -69,8 +69,8 @@ def snapshot():
             for model in (Delivery, Invoice, Payment, Expense)
         ],
         list(
-            FloorPrice.objects.order_by("product", "plant__code", "effective_from").values_list(
-                "product", "plant__code", "price", "effective_from"
+            FloorPrice.objects.order_by("product__name", "plant__code", "effective_from").values_list(
+                "product__name", "plant__code", "price", "effective_from"
             )
         ),
         PriceApproval.objects.count(),
@@ -221,7 +221,7 @@ def test_it_tiers_the_active_customers_two_three_five(db, demo):
 
 def test_it_records_fab_lines_for_every_product(db, demo):
     products = {p.name: p.lines.count() for p in FabProduct.objects.all()}
-    assert set(Delivery.objects.values_list("product", flat=True).distinct()) == set(products)
+    assert set(Delivery.objects.values_list("product__name", flat=True).distinct()) == set(products)
     assert all(3 <= lines <= 5 for lines in products.values())
     line = FabLine.objects.get(product__name="C25 商品混凝土", position=0)
     assert "聚羧酸" in line.feature and line.advantage and line.benefit

@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from salesdesk.lib import uscc
+from tests.factories import ProductFactory
 
 _rng = random.Random(7)
 CREDIT_CODES = [uscc.generate(_rng, "310115") for _ in range(5)]
@@ -116,6 +117,19 @@ def run_import(path, *args: str) -> Outcome:
         err.write(f"{exc}\n")
         return Outcome(exc.returncode, out.getvalue(), err.getvalue())
     return Outcome(0, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture(autouse=True)
+def catalogue(request):
+    """The products BASE delivers, already in the catalogue: a workbook may name products
+    stored before it (the products sheet is tested on its own)."""
+    if not {"db", "transactional_db"} & set(request.fixturenames):
+        return
+    request.getfixturevalue(
+        "transactional_db" if "transactional_db" in request.fixturenames else "db"
+    )
+    ProductFactory(code="C30", name="C30 混凝土")
+    ProductFactory(code="C35", name="C35 混凝土", grade="C35")
 
 
 @pytest.fixture

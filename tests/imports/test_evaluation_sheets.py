@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from salesdesk.core.models import AuditEntry
 from salesdesk.customers.models import Customer
+from salesdesk.ledger.models import Product
 from salesdesk.pipeline.models import Opportunity
 from salesdesk.pipeline.reports import pipeline_report
 from salesdesk.visits.models import Commitment, Visit
@@ -450,6 +451,7 @@ def test_it_says_an_opportunity_code_of_someone_else_is_taken(db, workbook, peop
 def test_it_imports_the_sample_workbook_into_a_fresh_database(db, tmp_path):
     path = tmp_path / "sample.xlsx"
     call_command("sample-workbook", str(path), stdout=io.StringIO())
+    Product.objects.all().delete()  # an empty database: the sample brings its catalogue
 
     outcome = run_import(path)
 
@@ -457,13 +459,13 @@ def test_it_imports_the_sample_workbook_into_a_fresh_database(db, tmp_path):
     assert outcome.out_lines[-3:] == [
         "opportunities: 3 created, 0 updated, 0 unchanged",
         "visits: 3 created, 0 updated, 0 unchanged",
-        "imported 32 rows: 32 created, 0 updated, 0 unchanged",
+        "imported 36 rows: 36 created, 0 updated, 0 unchanged",
     ]
     advance = Visit.objects.get(outcome="advance")
     assert (advance.commitment.what, advance.commitment.who) == ("安排C30样品试验", "刘洋")
     scores = {row["code"]: row["score"] for row in pipeline_report(as_of=dt.date(2025, 8, 1)).rows}
     assert scores == {"O2025-001": "78.6", "O2025-002": None, "O2025-003": None}
-    assert run_import(path).out_lines[-1] == "nothing changed: 32 rows already up to date"
+    assert run_import(path).out_lines[-1] == "nothing changed: 36 rows already up to date"
 
 
 def test_it_lets_only_managers_change_the_owner_of_a_stored_opportunity(db, workbook, people):

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from salesdesk.core.models import AuditEntry, Plant, User
 from salesdesk.customers.models import Contact, Customer, Project
 from salesdesk.imports.models import ImportRun
-from salesdesk.ledger.models import Delivery, Expense, Invoice, Payment
+from salesdesk.ledger.models import Delivery, Expense, Invoice, Payment, Product
 from tests.factories import CustomerFactory
 from tests.imports.conftest import base_sheets, run_import
 
@@ -384,7 +384,7 @@ def test_it_warns_about_sheets_of_a_later_version_and_rejects_unknown_ones(
     bad = run_import(workbook(sheets, "unknown.xlsx"))
     assert bad.code == 2
     assert bad.err_lines[1] == (
-        "sheet notes: unknown sheet (the sheets are: plants, users, customers, contacts, "
+        "sheet notes: unknown sheet (the sheets are: plants, products, users, customers, contacts, "
         "projects, deliveries, invoices, payments, expenses, opportunities, visits)"
     )
 
@@ -432,13 +432,14 @@ def test_it_reports_an_unreadable_file(db, tmp_path):
 def test_it_writes_a_sample_workbook_that_imports_into_an_empty_database(db, tmp_path):
     path = tmp_path / "sample.xlsx"
     call_command("sample-workbook", str(path), stdout=io.StringIO())
+    Product.objects.all().delete()  # an empty database: the sample brings its catalogue
 
     outcome = run_import(path)
 
     assert outcome.code == 0, outcome.err
-    assert outcome.out_lines[-1] == "imported 32 rows: 32 created, 0 updated, 0 unchanged"
+    assert outcome.out_lines[-1] == "imported 36 rows: 36 created, 0 updated, 0 unchanged"
     assert Project.objects.get(code="P2001").payment_terms_days == 90  # strategic tier
-    assert run_import(path).out_lines[-1] == "nothing changed: 32 rows already up to date"
+    assert run_import(path).out_lines[-1] == "nothing changed: 36 rows already up to date"
 
 
 def test_it_hides_records_the_acting_user_may_not_see(db, workbook, people):

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from salesdesk.customers.choices import Tier
 from salesdesk.ledger import services
 from salesdesk.ledger.models import Delivery, Expense, Invoice, Payment
-from tests.factories import CustomerFactory, PlantFactory, ProjectFactory
+from tests.factories import CustomerFactory, PlantFactory, ProductFactory, ProjectFactory
 
 D = dt.date
 
@@ -26,6 +26,7 @@ def make_ledger(people) -> SimpleNamespace:
     """Customer C1 / project P1 (sales1, team A), C3 / P3 (sales3, team B), one plant.
     Shared by the test_api_*.py modules."""
     plant = PlantFactory(code="PL01", name="一号站")
+    ProductFactory()  # C30, the product the tests deliver
     c1 = CustomerFactory(code="C1", owner=people.sales1, tier=Tier.KEY)
     c3 = CustomerFactory(code="C3", owner=people.sales3, tier=Tier.GENERAL)
     p1 = ProjectFactory(code="P1", customer=c1, plant=plant, payment_terms_days=30)

@@ -17,7 +17,7 @@ from salesdesk.ledger import services
 from salesdesk.ledger.allocation import project_balances
 from salesdesk.ledger.models import AssetOffset, Delivery, Payment, PaymentReversal
 from salesdesk.ledger.statement import statement_build, statement_html
-from tests.factories import CustomerFactory, PlantFactory, ProjectFactory
+from tests.factories import CustomerFactory, PlantFactory, ProductFactory, ProjectFactory
 
 D = dt.date
 M = Decimal
@@ -27,6 +27,7 @@ M = Decimal
 def world(people):
     """P1 belongs to sales1 (team A), P3 to sales3 (team B); both at plant PL01."""
     plant = PlantFactory(code="PL01", name="一号站")
+    ProductFactory()  # C30, the product the tests deliver
     c1 = CustomerFactory(code="C1", name="北京城建测试有限公司", owner=people.sales1)
     c3 = CustomerFactory(code="C3", name="河北测试建设有限公司", owner=people.sales3)
     return SimpleNamespace(

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from salesdesk.ledger import services
 from salesdesk.ledger.models import Delivery, FloorPrice, PriceApproval
-from tests.factories import CustomerFactory, PlantFactory, ProjectFactory
+from tests.factories import CustomerFactory, PlantFactory, ProductFactory, ProjectFactory
 
 D = dt.date
 M = Decimal
@@ -188,6 +188,7 @@ def test_it_lists_aging_and_floor_prices_in_the_navigation(page_for, people):
 
 def test_it_lists_floor_prices_to_everyone_and_lets_only_managers_set_them(page_for, people, db):
     pl02 = PlantFactory(code="PL02", name="二号站")
+    c30 = ProductFactory()
     data = {"product": "C30", "plant": "", "price": "420", "effective_from": "2026-01-01"}
     for who in ("sales1", "finance", "supply", "marketing"):
         client = page_for(getattr(people, who))
@@ -217,12 +218,13 @@ def test_it_lists_floor_prices_to_everyone_and_lets_only_managers_set_them(page_
         (pl02.pk, M("410.00")): "in_force",
     }
     row = FloorPrice.objects.get(price=M("410.00"))
-    assert (row.product, row.plant, row.set_by) == ("C30", pl02, people.manager1)
+    assert (row.product, row.plant, row.set_by) == (c30, pl02, people.manager1)
     html = client.get("/floor-prices/").content.decode()
     assert "All plants" in html and "二号站" in html and "Manager One" in html
 
 
 def test_it_shows_floor_price_errors_on_the_form(page_for, people, db):
+    ProductFactory()
     data = {"product": "C30", "plant": "", "price": "-1", "effective_from": "2026-01-01"}
     response = page_for(people.admin).post("/floor-prices/", data)
     assert response.status_code == 200
@@ -236,6 +238,7 @@ def test_it_shows_floor_price_errors_on_the_form(page_for, people, db):
 @pytest.fixture
 def cheap(people, books):
     """One delivery below floor on P1 (team A) and one on P3 (team B)."""
+    ProductFactory()  # C30
     services.floor_price_set(actor=people.manager1, product="C30", price="420",
                              effective_from=D(2026, 1, 1))  # fmt: skip
     deliveries = {}

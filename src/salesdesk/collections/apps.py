@@ -6,3 +6,9 @@ class CollectionsConfig(AppConfig):
     name = "salesdesk.collections"
     label = "collections"
     verbose_name = _("Collections")
+
+    def ready(self):
+        # The ledger learns of supply holds through its registries, never by importing us.
+        from salesdesk.collections.gate import register
+
+        register()

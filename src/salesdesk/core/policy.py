@@ -16,6 +16,8 @@ from enum import StrEnum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from salesdesk.lib.dates import date_in_range
+
 # The date the seeded defaults take effect: before any record a company could import.
 DEFAULTS_EFFECTIVE_FROM = dt.date(2000, 1, 1)
 
@@ -27,6 +29,7 @@ class Kind(StrEnum):
     INT_LIST = "int_list"  # "30,60,90"
     BANDS = "bands"  # "100:0, 80:0.5" -> threshold: points, highest threshold first
     PERIOD = "period"  # "month" or "quarter"
+    DATE = "date"  # "2000-01-01"
 
 
 class PolicyError(ValueError):
@@ -113,6 +116,10 @@ def _parse_text(text: str) -> str:
     return text
 
 
+def _parse_date(text: str) -> dt.date:
+    return date_in_range(dt.date.fromisoformat(text))
+
+
 _PARSERS = {
     Kind.DECIMAL: _parse_decimal,
     Kind.INTEGER: _parse_integer,
@@ -120,6 +127,7 @@ _PARSERS = {
     Kind.INT_LIST: _parse_int_list,
     Kind.BANDS: _parse_bands,
     Kind.PERIOD: _parse_period,
+    Kind.DATE: _parse_date,
 }
 
 
@@ -185,6 +193,7 @@ SETTINGS: tuple[Setting, ...] = (
     # Claim protection (DOMAIN §9)
     Setting("claims.protection_days", Kind.INTEGER, "90", _("Prospect registration protects for (days)"), **_DAYS),
     # Receivables (DOMAIN §5)
+    Setting("company.start_date", Kind.DATE, "2000-01-01", _("Company start: the earliest date of a money record")),
     Setting("aging.bounds", Kind.INT_LIST, "30,60,90,180,365", _("Aging bucket upper bounds (days past due)")),
     # Collections (DOMAIN §6)
     Setting("collections.task_draft_day", Kind.INTEGER, "25", _("Collection tasks: draft next month from day"), minimum=D(1), maximum=D(28)),

@@ -42,17 +42,21 @@ BANK, BILL = "bank", "bill"  # ledger.choices.PaymentMethod values
 
 @dataclasses.dataclass(frozen=True)
 class Product:
+    """A product of the demo's catalogue; deliveries and floor prices name it."""
+
+    code: str
     name: str
     unit: str
     floor: int  # the company-wide floor price, yuan per unit
+    grade: str = ""
 
 
-C25 = Product("C25 商品混凝土", "m3", 370)
-C30 = Product("C30 商品混凝土", "m3", 400)
-C35 = Product("C35 商品混凝土", "m3", 430)
-C40 = Product("C40 商品混凝土", "m3", 460)
-MORTAR = Product("M10 预拌砂浆", "m3", 320)
-CEMENT = Product("P.O 42.5 水泥", "t", 400)
+C25 = Product("C25", "C25 商品混凝土", "m3", 370, "C25")
+C30 = Product("C30", "C30 商品混凝土", "m3", 400, "C30")
+C35 = Product("C35", "C35 商品混凝土", "m3", 430, "C35")
+C40 = Product("C40", "C40 商品混凝土", "m3", 460, "C40")
+MORTAR = Product("M10", "M10 预拌砂浆", "m3", 320, "M10")
+CEMENT = Product("PO42.5", "P.O 42.5 水泥", "t", 400, "42.5")
 PRODUCTS = (C25, C30, C35, C40, MORTAR, CEMENT)
 GRADES = (C25, C30, C35, C40)
 MAIN_GRADE = Weighted([(C25, 15), (C30, 50), (C35, 25), (C40, 10)])

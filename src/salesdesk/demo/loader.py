@@ -53,7 +53,7 @@ from salesdesk.demo.evaluation import (
     VisitRule,
 )
 from salesdesk.demo.generator import PLANTS, USERS, CustomerData
-from salesdesk.demo.history import FloorPriceData, History, LedgerProject, OffsetData
+from salesdesk.demo.history import PRODUCTS, FloorPriceData, History, LedgerProject, OffsetData
 from salesdesk.ledger import services as ledger
 from salesdesk.ledger.models import (
     AssetOffset,
@@ -302,17 +302,38 @@ def ledger_projects_stored(projects: Iterable[Project]) -> list[LedgerProject]:
     ]  # fmt: skip
 
 
+def catalogue_ensure(*, staff: Staff) -> ledger.ProductFinder:
+    """The demo's product catalogue, through the ledger service (audited). A product already
+    stored under the code, or under the name up to width, case and spaces, is kept as is.
+    Returns the catalogue to look names up in."""
+    finder = ledger.ProductFinder()
+    for product in PRODUCTS:
+        if finder.find(product.code) is None and finder.find(product.name) is None:
+            ledger.product_create(
+                actor=staff.users["finance"], code=product.code, name=product.name,
+                unit=product.unit, grade=product.grade,
+            )  # fmt: skip
+            finder = ledger.ProductFinder()
+    return finder
+
+
 def floor_prices_set(rows: Iterable[FloorPriceData], *, staff: Staff, missing_only: bool) -> int:
     """Set the floor prices through the ledger service (a dozen rows, audited). With
     `missing_only`, a product (or product and plant) with any floor price keeps its own."""
     plants = _plants()
-    taken = set(FloorPrice.objects.values_list("product", "plant__code")) if missing_only else ()
+    products = catalogue_ensure(staff=staff)
+    taken = (
+        set(FloorPrice.objects.values_list("product__name_key", "plant__code"))
+        if missing_only
+        else ()
+    )
     count = 0
     for row in rows:
-        if (row.product, row.plant) in taken:
+        product = products.find(row.product)
+        if (product.name_key, row.plant) in taken:
             continue
         ledger.floor_price_set(
-            actor=staff.users["manager1"], product=row.product, price=row.price,
+            actor=staff.users["manager1"], product=product, price=row.price,
             effective_from=row.effective_from, plant=plants[row.plant] if row.plant else None,
         )  # fmt: skip
         count += 1
@@ -324,12 +345,13 @@ def history_load(history: History, *, staff: Staff, projects: dict[str, Project]
     same content are skipped, as the ledger's importer would; with other content nothing
     is written and ValueError names them."""
     plants = _plants()
+    products = catalogue_ensure(staff=staff)
     supply, finance = staff.users["supply"], staff.users["finance"]
     counts = HistoryCounts()
     counts.deliveries = _post(Delivery, "ticket", supply, (
         (d.ticket, ledger.delivery_values(
             project=projects[d.project], date=d.date, product=d.product, quantity=d.quantity,
-            unit_price=d.unit_price, unit=d.unit, plant=plants[d.plant],
+            unit_price=d.unit_price, unit=d.unit, plant=plants[d.plant], find=products.find,
         ) | {"floor_price": d.floor_price})
         for d in history.deliveries
     ))  # fmt: skip

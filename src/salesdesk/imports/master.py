@@ -24,7 +24,8 @@ from salesdesk.customers.services import (
 )
 from salesdesk.imports.references import CUSTOMERS, PLANTS, PROJECTS, USERS, fetch, resolve
 from salesdesk.imports.spec import Row, SheetRun
-from salesdesk.ledger.services import differing_fields
+from salesdesk.ledger.models import Product
+from salesdesk.ledger.services import differing_fields, product_create, product_update
 from salesdesk.lib.errors import Conflict
 
 TIER_LOCK_REASON = "Locked by workbook import"
@@ -106,6 +107,35 @@ def apply_plants(sheet: SheetRun, rows: list[Row]) -> None:
         )
         if count_saved(sheet, row, plant):
             plants[code] = result[0]
+
+
+# Products -----------------------------------------------------------------------------
+
+
+def apply_products(sheet: SheetRun, rows: list[Row]) -> None:
+    """The product catalogue: a known code is updated with the stated name, unit, grade."""
+    products = Product.objects.in_bulk({row["code"] for row in rows}, field_name="code")
+    for row in rows:
+        code = row["code"]
+        product = products.get(code)
+        diff = changes(product, stated(row, "name", "unit", "grade"))
+        if settled(sheet, row, code, f"product {code}", product, diff):
+            continue
+        if product is None:
+            result = call_service(
+                sheet, row, "name", product_create, actor=sheet.actor, code=code,
+                **stated(row, "name", "unit", "grade"),
+            )  # fmt: skip
+            result = result[0] if result else None
+        else:
+            values = {f: getattr(product, f) for f in ("name", "unit", "grade")} | diff
+            result = call_service(
+                sheet, row, "name", product_update, actor=sheet.actor, product=product, **values
+            )
+        if count_saved(sheet, row, product):
+            products[code] = result
+            # The deliveries below look products up afresh.
+            sheet.run.cache.pop("products", None)
 
 
 # Users --------------------------------------------------------------------------------

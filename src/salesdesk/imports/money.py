@@ -17,10 +17,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max
 
 from salesdesk.imports.references import PLANTS, PROJECTS, USERS, fetch, resolve
-from salesdesk.imports.spec import Row, SheetRun
+from salesdesk.imports.spec import Problem, Row, SheetRun
+from salesdesk.ledger.gate import Asking, gate_verdicts
 from salesdesk.ledger.models import Delivery, Expense, Invoice, Payment
 from salesdesk.ledger.services import (
     FloorPriceBook,
+    ProductFinder,
+    RecordDates,
     delivery_values,
     expense_values,
     invoice_values,
@@ -117,6 +120,19 @@ def _watermark(sheet: SheetRun, model) -> int:
     return sheet.run.cache[cache_key]
 
 
+def _dates(sheet: SheetRun) -> RecordDates:
+    # Money records are dated between the company's start and the day of the import.
+    if "dates" not in sheet.run.cache:
+        sheet.run.cache["dates"] = RecordDates.on(sheet.run.today)
+    return sheet.run.cache["dates"]
+
+
+def _products(sheet: SheetRun) -> ProductFinder:
+    if "products" not in sheet.run.cache:
+        sheet.run.cache["products"] = ProductFinder()
+    return sheet.run.cache["products"]
+
+
 def _floor_prices(sheet: SheetRun) -> FloorPriceBook:
     # One book per import: floor prices are read once, not once per delivery.
     if "floor_prices" not in sheet.run.cache:
@@ -131,16 +147,19 @@ def apply_deliveries(sheet: SheetRun, rows: list[Row]) -> None:
     projects = fetch(sheet, PROJECTS, rows, "project", select_related=("plant",))
     plants = fetch(sheet, PLANTS, rows, "plant")
     floor_prices = _floor_prices(sheet)
+    products, dates = _products(sheet), _dates(sheet)
 
     def build(row: Row) -> dict | None:
         project = resolve(sheet, row, "project", PROJECTS, projects)
         plant = resolve(sheet, row, "plant", PLANTS, plants)
+        if products.find(row["product"]) is None:
+            sheet.error(row, "product", f"unknown product {row['product']}")
         if row.failed:
             return None
         values = delivery_values(
             project=project, date=row["date"], product=row["product"],
             quantity=row["quantity"], unit_price=row["unit_price"],
-            unit=row.get("unit", "m3"), plant=plant,
+            unit=row.get("unit", "m3"), plant=plant, dates=dates, find=products.find,
         )  # fmt: skip
         if values["amount"] >= MONEY_LIMIT:
             sheet.error(row, "quantity", f"the amount {values['amount']} is too large")
@@ -152,10 +171,52 @@ def apply_deliveries(sheet: SheetRun, rows: list[Row]) -> None:
             values["floor_price"] = floor
         return values
 
+    watermark = _watermark(sheet, Delivery)
     post_rows(
         sheet, rows, model=Delivery, key="ticket", build=build,
         derived={"amount": ("quantity", "unit_price"), "floor_price": ("unit_price",)},
     )  # fmt: skip
+    # Remember where the new deliveries came from, for the gate's report at the end.
+    created = Delivery.objects.filter(
+        ticket__in=[row["ticket"] for row in rows if not row.failed], pk__gt=watermark
+    ).values_list("pk", "ticket")
+    rows_of = {row["ticket"]: row.number for row in rows}
+    sheet.run.cache.setdefault("new_deliveries", {}).update(
+        {pk: rows_of[ticket] for pk, ticket in created}
+    )
+
+
+GATE_BATCH = 2000
+
+
+def report_gate_refusals(run) -> None:
+    """The import loads the past as it was, so it takes deliveries the order gate would
+    refuse today; it lists them (warnings, not errors). Asked once every sheet is loaded,
+    so the exposure counts the imported invoices and payments too; each delivery is asked
+    about as if it came today, its own amount taken out of the ledger first."""
+    new = run.cache.get("new_deliveries") or {}
+    ids = sorted(new)
+    for start in range(0, len(ids), GATE_BATCH):
+        deliveries = list(
+            Delivery.objects.filter(pk__in=ids[start : start + GATE_BATCH])
+            .select_related("project__customer")
+            .order_by("pk")
+        )
+        askings = [
+            Asking(d.project.customer, d.project, amount=d.amount, counted=d.amount)
+            for d in deliveries
+        ]
+        verdicts = gate_verdicts(askings, as_of=run.today)
+        for delivery, verdict in zip(deliveries, verdicts, strict=True):
+            if not verdict.allowed:
+                reasons = "; ".join(reason.message for reason in verdict.reasons)
+                run.warnings.append(
+                    Problem(
+                        f"delivery {delivery.ticket}: the order gate would refuse it today "
+                        f"({run.today.isoformat()}): {reasons}",
+                        "deliveries", new[delivery.pk], "project",
+                    )
+                )  # fmt: skip
 
 
 def apply_invoices(sheet: SheetRun, rows: list[Row]) -> None:
@@ -167,8 +228,9 @@ def apply_invoices(sheet: SheetRun, rows: list[Row]) -> None:
             return None
         # A blank due date is the invoice date plus the project's payment terms.
         return invoice_values(
-            project=project, date=row["date"], amount=row["amount"], due_date=row.get("due_date")
-        )
+            project=project, date=row["date"], amount=row["amount"], due_date=row.get("due_date"),
+            dates=_dates(sheet),
+        )  # fmt: skip
 
     post_rows(sheet, rows, model=Invoice, key="number", build=build)
 
@@ -182,7 +244,7 @@ def apply_payments(sheet: SheetRun, rows: list[Row]) -> None:
             return None
         return payment_values(
             project=project, date=row["date"], amount=row["amount"],
-            method=row.get("method", "bank"),
+            method=row.get("method", "bank"), dates=_dates(sheet),
         )  # fmt: skip
 
     post_rows(sheet, rows, model=Payment, key="reference", build=build)
@@ -199,7 +261,7 @@ def apply_expenses(sheet: SheetRun, rows: list[Row]) -> None:
             return None
         return expense_values(
             salesperson=salesperson, project=project, date=row["date"], amount=row["amount"],
-            category=row.get("category", ""),
+            category=row.get("category", ""), dates=_dates(sheet),
         )  # fmt: skip
 
     post_rows(sheet, rows, model=Expense, key="reference", build=build)

@@ -6,6 +6,7 @@ validated, so a later sheet can refer to rows written earlier in the same import
 end the transaction is rolled back if anything was wrong, or if it was a dry run.
 """
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,6 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from salesdesk.core.models import User
 from salesdesk.core.services import audit_record
+from salesdesk.imports import money
 from salesdesk.imports.models import ImportRun
 from salesdesk.imports.parsers import CellError
 from salesdesk.imports.readers import Cell, ReaderError, Sheet
@@ -80,15 +82,18 @@ class ImportResult:
 def import_workbook(
     workbook,
     *,
+    today: dt.date,
     actor: User | None = None,
     dry_run: bool = False,
     source: str = "",
     progress=None,
 ) -> ImportResult:
     """Import an opened workbook (see readers.open_workbook). Writes only when the whole
-    workbook is valid and it is not a dry run; returns every problem found."""
+    workbook is valid and it is not a dry run; returns every problem found. `today` is the
+    day of the import: no money record may be dated after it, and the order gate's report
+    on the deliveries is as of it."""
     started = time.monotonic()
-    run = Run(actor=actor)
+    run = Run(actor=actor, today=today)
     counts: dict[str, dict[str, int]] = {}
     # Messages (ours and the services') are English whatever the user's language: the
     # error lines are a public format that scripts read.
@@ -97,6 +102,8 @@ def import_workbook(
         for spec in SHEETS:
             if spec.name in sheets:
                 counts[spec.name] = dict(_load_sheet(run, spec, sheets[spec.name], progress))
+        if not run.problems:
+            money.report_gate_refusals(run)
         result = ImportResult(run.problems, run.warnings, counts, dry_run)
         result.seconds = time.monotonic() - started
         if run.problems or dry_run:

@@ -24,6 +24,14 @@ SAMPLE: dict[str, list[dict]] = {
         {"code": "PL01", "name": "一号搅拌站"},
         {"code": "PL02", "name": "二号搅拌站"},
     ],
+    "products": [
+        # Unit blank: m3. Deliveries name these by code or by name (width, case and spaces
+        # do not matter: "c30混凝土" is C30).
+        {"code": "C30", "name": "C30 混凝土", "grade": "C30"},
+        {"code": "C35", "name": "C35 混凝土", "unit": "m3", "grade": "C35"},
+        {"code": "C40", "name": "C40 混凝土", "grade": "C40"},
+        {"code": "PO425", "name": "P.O 42.5 水泥", "unit": "t"},
+    ],
     "users": [
         {"username": "wangqiang", "name": "王强", "roles": "manager,sales", "plant": "PL01",
          "email": "wangqiang@example.com"},
@@ -69,10 +77,10 @@ SAMPLE: dict[str, list[dict]] = {
         {"ticket": "D250305001", "project": "P2001", "date": D(2025, 3, 5),
          "product": "C30 混凝土", "quantity": Decimal("120.5"), "unit_price": Decimal("420")},
         {"ticket": "D250306001", "project": "P2001", "date": D(2025, 3, 6),
-         "product": "C35 混凝土", "quantity": Decimal("80"), "unit": "m3",
+         "product": "C35", "quantity": Decimal("80"), "unit": "m3",
          "unit_price": Decimal("450")},
         {"ticket": "D250512001", "project": "P2002", "date": D(2025, 5, 12),
-         "product": "C40 混凝土", "quantity": Decimal("200"), "unit_price": Decimal("480"),
+         "product": "Ｃ40混凝土", "quantity": Decimal("200"), "unit_price": Decimal("480"),
          "plant": "PL02"},
     ],
     "invoices": [

@@ -20,8 +20,8 @@ from salesdesk.imports import evaluation, master, money
 from salesdesk.imports import parsers as p
 from salesdesk.imports.spec import Column, SheetSpec
 from salesdesk.ledger.choices import PaymentMethod
-from salesdesk.ledger.models import Delivery, Expense, Invoice, Payment
-from salesdesk.ledger.services import POSTERS
+from salesdesk.ledger.models import Delivery, Expense, Invoice, Payment, Product
+from salesdesk.ledger.services import CATALOGUE_EDITORS, POSTERS
 from salesdesk.pipeline import access as pipeline_access
 from salesdesk.pipeline.choices import FACTOR_NUMBERS, Stage
 from salesdesk.pipeline.models import Opportunity
@@ -52,6 +52,19 @@ SHEETS: tuple[SheetSpec, ...] = (
         key=("code",),
         apply=master.apply_plants,
         roles=ADMIN,
+    ),
+    SheetSpec(
+        name="products",
+        noun="product",
+        columns=(
+            Column("code", p.code(length(Product, "code")), required=True),
+            Column("name", p.name(length(Product, "name")), required=True),
+            Column("unit", p.text(length(Product, "unit"))),
+            Column("grade", p.text(length(Product, "grade"))),
+        ),
+        key=("code",),
+        apply=master.apply_products,
+        roles=CATALOGUE_EDITORS,
     ),
     SheetSpec(
         name="users",
@@ -133,7 +146,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("ticket", p.text(length(Delivery, "ticket")), required=True),
             Column("project", p.text(length(Project, "code")), required=True),
             Column("date", p.date, required=True),
-            Column("product", p.name(length(Delivery, "product")), required=True),
+            Column("product", p.name(length(Product, "name")), required=True),
             Column("quantity", p.quantity, required=True),
             Column("unit", p.text(length(Delivery, "unit"))),
             Column("unit_price", p.amount, required=True),

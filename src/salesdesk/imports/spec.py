@@ -6,6 +6,7 @@ batch of parsed rows. Everything else (reading, header checks, blank cells, batc
 error lines, counting) is the runner's job and the same for every sheet.
 """
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -79,6 +80,7 @@ class Run:
     """State shared by every sheet of one import."""
 
     actor: User | None
+    today: dt.date  # the day of the import: money records are not dated after it
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     # Keys of rows that had errors, per sheet, so a later reference to one of them says

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -37,6 +38,7 @@ def import_upload(request):
             try:
                 result = import_workbook(
                     workbook,
+                    today=timezone.localdate(),
                     actor=request.user,
                     dry_run=form.cleaned_data["dry_run"],
                     source=upload.name,

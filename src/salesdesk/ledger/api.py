@@ -11,9 +11,10 @@ import datetime as dt
 from decimal import ROUND_DOWN, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from salesdesk.core.choices import Role
 from salesdesk.core.models import Plant, User
@@ -27,7 +28,16 @@ from salesdesk.ledger import services
 from salesdesk.ledger.allocation import bucket_names, invoice_balances, project_balances
 from salesdesk.ledger.choices import PaymentMethod
 from salesdesk.ledger.gate import order_gate
-from salesdesk.ledger.models import AssetOffset, Delivery, Expense, FloorPrice, Invoice, Payment
+from salesdesk.ledger.models import (
+    AssetOffset,
+    Delivery,
+    DeliveryOverride,
+    Expense,
+    FloorPrice,
+    Invoice,
+    Payment,
+    Product,
+)
 from salesdesk.ledger.reports import aging_report
 from salesdesk.ledger.schemas import (
     AcceptIn,
@@ -37,6 +47,8 @@ from salesdesk.ledger.schemas import (
     AssetOffsetOut,
     DeliveryIn,
     DeliveryOut,
+    DeliveryOverrideIn,
+    DeliveryOverrideOut,
     DeliveryPage,
     ExpenseIn,
     ExpenseOut,
@@ -51,6 +63,10 @@ from salesdesk.ledger.schemas import (
     PaymentOut,
     PaymentPage,
     PriceApprovalIn,
+    ProductIn,
+    ProductOut,
+    ProductPage,
+    ProductPatch,
     ProjectBalanceOut,
     RejectIn,
     ReversalIn,
@@ -98,6 +114,19 @@ def _plant_ref(code: str | None) -> Plant | None:
     return plant
 
 
+def _product_ref(code: str | None) -> Product | None:
+    """A catalogue product named by its code (the API takes codes, not names)."""
+    if code is None:
+        return None
+    product = Product.objects.filter(code=code.strip()).first()
+    if product is None:
+        raise ValidationError(
+            {"product": _("unknown product %(name)s (not in the product catalogue)")
+             % {"name": code}}
+        )  # fmt: skip
+    return product
+
+
 def _user_ref(username: str, field: str) -> User:
     user = User.objects.filter(username=username.strip(), is_active=True).first()
     if user is None:
@@ -108,7 +137,7 @@ def _user_ref(username: str, field: str) -> User:
 def _posted(model, user: User) -> QuerySet:
     related = ["project__customer", "posted_by", "reversal__reversed_by"]
     if model is Delivery:
-        related += ["plant", "price_approval__approved_by"]
+        related += ["plant", "product", "price_approval__approved_by"]
     return model.objects.visible_to(user).select_related(*related)
 
 
@@ -145,8 +174,9 @@ def _page(queryset: QuerySet, query) -> dict:
 def _reverse(request, model, key_field: str, key: str, payload: ReversalIn):
     record = _posted(model, request.user).get(**{key_field: key})
     services.record_reverse(
-        actor=request.user, record=record, date=payload.date, reason=payload.reason
-    )
+        actor=request.user, record=record, date=payload.date, reason=payload.reason,
+        today=timezone.localdate(),
+    )  # fmt: skip
     return Status(201, _posted(model, request.user).get(pk=record.pk))
 
 
@@ -166,10 +196,11 @@ def delivery_post(request, payload: DeliveryIn):
     delivery, created = services.delivery_post(
         actor=request.user,
         ticket=payload.ticket,
+        today=timezone.localdate(),
         project=_project_ref(request.user, payload.project),
         plant=_plant_ref(payload.plant),
         date=payload.date,
-        product=payload.product,
+        product=_product_ref(payload.product),
         quantity=payload.quantity,
         unit=payload.unit,
         unit_price=payload.unit_price,
@@ -233,6 +264,7 @@ def invoice_post(request, payload: InvoiceIn):
     _require(request.user, services.POSTERS[Invoice], _("You may not post invoices."))
     invoice, created = services.invoice_post(
         actor=request.user,
+        today=timezone.localdate(),
         number=payload.number,
         project=_project_ref(request.user, payload.project),
         date=payload.date,
@@ -278,6 +310,7 @@ def payment_post(request, payload: PaymentIn):
         )
     payment, created = services.payment_post(
         actor=request.user,
+        today=timezone.localdate(),
         reference=payload.reference,
         project=_project_ref(request.user, payload.project),
         date=payload.date,
@@ -319,6 +352,7 @@ def expense_post(request, payload: ExpenseIn):
     _require(request.user, services.POSTERS[Expense], _("You may not post expenses."))
     expense, created = services.expense_post(
         actor=request.user,
+        today=timezone.localdate(),
         reference=payload.reference,
         salesperson=_user_ref(payload.salesperson, "salesperson"),
         project=_project_ref(request.user, payload.project),
@@ -342,8 +376,9 @@ def expense_reverse(request, reference: str, payload: ReversalIn):
     related = ("salesperson", "project", "posted_by", "reversal__reversed_by")
     expense = Expense.objects.select_related(*related).get(reference=reference)
     services.record_reverse(
-        actor=request.user, record=expense, date=payload.date, reason=payload.reason
-    )
+        actor=request.user, record=expense, date=payload.date, reason=payload.reason,
+        today=timezone.localdate(),
+    )  # fmt: skip
     return Status(201, Expense.objects.select_related(*related).get(pk=expense.pk))
 
 
@@ -433,8 +468,9 @@ def report_aging(
     "/gate",
     response=GateOut,
     summary="May we deliver to this customer (and project)?",
-    description="Blocked when the customer is blacklisted, the project is in legal recovery, "
-    "or the project's outstanding amount plus `amount` would exceed its credit limit.",
+    description="Blocked when the customer is blacklisted or on supply hold, the project is in "
+    "legal recovery or written off, or the project's exposure (unsettled invoices and "
+    "deliveries not yet invoiced) plus `amount` would exceed its credit limit.",
 )
 def gate(
     request,
@@ -448,6 +484,7 @@ def gate(
     if project:
         project_obj = Project.objects.visible_to(request.user).get(code=project)
     value = services.money(amount, "amount", positive=False)
+    as_of = as_of or timezone.localdate()
     verdict = order_gate(customer=customer_obj, project=project_obj, as_of=as_of, amount=value)
     return {
         "allowed": verdict.allowed,
@@ -472,11 +509,11 @@ class FloorPriceQuery(Schema):
 @router.get("/floor-prices", response=FloorPricePage, summary="Floor prices, newest first")
 def floor_price_list(request, query: Query[FloorPriceQuery]):
     # Company-wide rows first on both engines (PostgreSQL sorts NULL last by default).
-    queryset = FloorPrice.objects.select_related("plant", "set_by").order_by(
-        "product", F("plant__code").asc(nulls_first=True), "-effective_from"
+    queryset = FloorPrice.objects.select_related("product", "plant", "set_by").order_by(
+        "product__code", F("plant__code").asc(nulls_first=True), "-effective_from"
     )
     if query.product:
-        queryset = queryset.filter(product=query.product)
+        queryset = queryset.filter(product__code=query.product)
     if query.plant:
         queryset = queryset.filter(plant__code=query.plant)
     return _page(queryset, query)
@@ -492,20 +529,20 @@ def floor_price_list(request, query: Query[FloorPriceQuery]):
 def floor_price_set(request, payload: FloorPriceIn):
     _require(request.user, PRICE_SETTERS, _("Only a sales manager may set floor prices."))
     plant = _plant_ref(payload.plant)
+    product = _product_ref(payload.product)
     existed = FloorPrice.objects.filter(
-        product=" ".join(payload.product.split()),
-        plant=plant,
-        effective_from=payload.effective_from,
+        product=product, plant=plant, effective_from=payload.effective_from
     ).exists()
     row = services.floor_price_set(
         actor=request.user,
-        product=payload.product,
+        product=product,
         plant=plant,
         price=payload.price,
         effective_from=payload.effective_from,
     )
     return Status(
-        200 if existed else 201, FloorPrice.objects.select_related("plant", "set_by").get(pk=row.pk)
+        200 if existed else 201,
+        FloorPrice.objects.select_related("product", "plant", "set_by").get(pk=row.pk),
     )
 
 
@@ -575,7 +612,10 @@ def offset_appraise(request, offset_id: int, payload: AppraiseIn):
 )
 def offset_accept(request, offset_id: int, payload: AcceptIn):
     offset = _offsets(request.user).get(pk=offset_id)
-    services.offset_accept(actor=request.user, offset=offset, date=payload.date, note=payload.note)
+    services.offset_accept(
+        actor=request.user, offset=offset, date=payload.date, note=payload.note,
+        today=timezone.localdate(),
+    )  # fmt: skip
     return _offsets(request.user).get(pk=offset_id)
 
 
@@ -588,3 +628,82 @@ def offset_reject(request, offset_id: int, payload: RejectIn):
     offset = _offsets(request.user).get(pk=offset_id)
     services.offset_reject(actor=request.user, offset=offset, reason=payload.reason)
     return _offsets(request.user).get(pk=offset_id)
+
+
+# The product catalogue ---------------------------------------------------------------
+
+
+class ProductQuery(Schema):
+    q: str | None = Field(None, description="part of the code or name")
+    page: int = 1
+    page_size: int = 50
+
+
+@router.get("/products", response=ProductPage, summary="The product catalogue")
+def product_list(request, query: Query[ProductQuery]):
+    products = Product.objects.order_by("code")
+    if query.q:
+        products = products.filter(Q(code__icontains=query.q) | Q(name__icontains=query.q))
+    return _page(products, query)
+
+
+@router.get("/products/{code}", response=ProductOut, summary="One catalogue product")
+def product_detail(request, code: str):
+    return Product.objects.get(code=code)
+
+
+@router.post(
+    "/products",
+    response={200: ProductOut, 201: ProductOut},
+    summary="Add a product to the catalogue (finance, admin)",
+    description=CREATED_OR_SAME
+    + " A name equal to another product's after folding width, case and spaces is 422.",
+)
+def product_create(request, payload: ProductIn):
+    _require(
+        request.user, services.CATALOGUE_EDITORS, _("Only finance may edit the product catalogue.")
+    )
+    product, created = services.product_create(actor=request.user, **payload.dict())
+    return Status(201 if created else 200, product)
+
+
+@router.patch(
+    "/products/{code}",
+    response=ProductOut,
+    summary="Change a product's name, unit or grade (finance, admin)",
+)
+def product_update(request, code: str, payload: ProductPatch):
+    _require(
+        request.user, services.CATALOGUE_EDITORS, _("Only finance may edit the product catalogue.")
+    )
+    product = Product.objects.get(code=code)
+    changes = payload.dict(exclude_unset=True)
+    values = {field: getattr(product, field) for field in ("name", "unit", "grade")}
+    values.update({field: value for field, value in changes.items() if value is not None})
+    return services.product_update(actor=request.user, product=product, **values)
+
+
+# Overrides of the order gate ------------------------------------------------------------
+
+
+@router.post(
+    "/projects/{code}/delivery-overrides",
+    response={201: DeliveryOverrideOut},
+    summary="Let the project's next delivery through the order gate (managers, admin)",
+    description="For one delivery, whatever the gate refuses (hold, credit limit, legal, "
+    "blacklist), with a written reason; audited, used up by the next delivery.",
+)
+def delivery_override(request, code: str, payload: DeliveryOverrideIn):
+    _require(
+        request.user, services.SUPERVISORS, _("Only a supervisor may override the order gate.")
+    )
+    project = Project.objects.visible_to(request.user).get(code=code)
+    override = services.delivery_override_grant(
+        actor=request.user, project=project, reason=payload.reason
+    )
+    return Status(
+        201,
+        DeliveryOverride.objects.select_related("project", "granted_by", "delivery").get(
+            pk=override.pk
+        ),
+    )

@@ -6,3 +6,7 @@ class LedgerConfig(AppConfig):
     name = "salesdesk.ledger"
     label = "ledger"
     verbose_name = _("Ledger")
+
+    def ready(self):
+        # The gate's checks and the ledger's own override register when their modules load.
+        from salesdesk.ledger import gate, services  # noqa: F401

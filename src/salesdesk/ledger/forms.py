@@ -11,6 +11,7 @@ from salesdesk.core.access import assignable_owners
 from salesdesk.core.models import Plant, User
 from salesdesk.customers.choices import Tier
 from salesdesk.ledger.choices import PaymentMethod
+from salesdesk.ledger.models import Product
 
 DATE = {"widget": forms.DateInput(attrs={"type": "date"})}
 
@@ -37,7 +38,10 @@ class DeliveryForm(forms.Form):
         label=_("Plant"), queryset=Plant.objects.all(), required=False,
         empty_label=_("The project's plant"),
     )  # fmt: skip
-    product = forms.CharField(label=_("Product"), max_length=100)
+    product = forms.ModelChoiceField(
+        label=_("Product"), queryset=Product.objects.order_by("code"), to_field_name="code",
+        help_text=_("From the product catalogue."),
+    )  # fmt: skip
     quantity = _money_field(_("Quantity"))
     unit = forms.CharField(label=_("Unit"), max_length=20, initial="m3")
     unit_price = _money_field(_("Unit price"))
@@ -134,7 +138,9 @@ class AgingFilterForm(forms.Form):
 
 
 class FloorPriceForm(forms.Form):
-    product = forms.CharField(label=_("Product"), max_length=100)
+    product = forms.ModelChoiceField(
+        label=_("Product"), queryset=Product.objects.order_by("code"), to_field_name="code"
+    )
     plant = forms.ModelChoiceField(
         label=_("Plant"), queryset=Plant.objects.all(), required=False, empty_label=_("All plants")
     )
@@ -170,3 +176,25 @@ class OffsetAcceptForm(forms.Form):
 
 class OffsetRejectForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class ProductForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"), max_length=30, help_text=_("No spaces, no slashes; it cannot change.")
+    )
+    name = forms.CharField(label=_("Name"), max_length=100)
+    unit = forms.CharField(label=_("Unit"), max_length=20, initial="m3")
+    grade = forms.CharField(label=_("Grade"), max_length=20, required=False)
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            self.fields["code"].disabled = True
+
+
+class OverrideForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why this delivery may go through"), max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Recorded in the audit trail. The override is used up by the next delivery."),
+    )  # fmt: skip

@@ -20,6 +20,26 @@ from salesdesk.ledger.choices import OffsetStatus, OffsetStep, PaymentMethod
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
 
+class Product(TimeStamped):
+    """A product of the catalogue (DOMAIN §5). Deliveries and floor prices name one, so a
+    misspelt name can never slip past its floor price. Two products never share a name
+    folded for width, case and spaces (`name_key`)."""
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_key = models.CharField(_("folded name"), max_length=100, unique=True, editable=False)
+    unit = models.CharField(_("unit"), max_length=20, default="m3")
+    grade = models.CharField(_("grade"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+
+    def __str__(self):
+        return self.name
+
+
 class ProjectScopedQuerySet(models.QuerySet):
     """Money records are visible to whoever may see their project (DOMAIN §1)."""
 
@@ -49,7 +69,9 @@ class Delivery(Posted):
 
     ticket = models.CharField(_("delivery ticket"), max_length=50, unique=True)
     plant = models.ForeignKey(Plant, verbose_name=_("plant"), on_delete=models.PROTECT)
-    product = models.CharField(_("product"), max_length=100)
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="deliveries"
+    )
     quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=3)
     unit = models.CharField(_("unit"), max_length=20, default="m3")
     unit_price = models.DecimalField(_("unit price"), **MONEY)
@@ -254,7 +276,9 @@ class FloorPrice(TimeStamped):
     A row for a plant overrides the company-wide row (plant empty) for that plant.
     """
 
-    product = models.CharField(_("product"), max_length=100)
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="floor_prices"
+    )
     plant = models.ForeignKey(
         Plant, verbose_name=_("plant"), on_delete=models.PROTECT, null=True, blank=True
     )
@@ -307,6 +331,32 @@ class PriceApproval(models.Model):
 
     def __str__(self):
         return f"{self.delivery} approved by {self.approved_by}"
+
+
+class DeliveryOverride(models.Model):
+    """A supervisor's written permission for one delivery the order gate refuses, whatever
+    the reason (DOMAIN §6); used up by the next delivery to the project."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="+"
+    )
+    granted_by = models.ForeignKey(
+        User, verbose_name=_("granted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"))
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+    delivery = models.OneToOneField(
+        Delivery, verbose_name=_("delivery"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="gate_override",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["-granted_at"]
+        verbose_name = _("delivery override")
+        verbose_name_plural = _("delivery overrides")
+
+    def __str__(self):
+        return f"override for {self.project.code}"
 
 
 class AssetOffset(TimeStamped):

@@ -24,6 +24,7 @@ from salesdesk.ledger.models import (
     Payment,
     PaymentReversal,
     PriceApproval,
+    Product,
 )
 
 Money = Annotated[
@@ -88,7 +89,8 @@ class PriceApprovalOut(Schema):
 class DeliveryOut(PostedOut):
     ticket: str
     plant: str = Field(..., alias="plant.code")
-    product: str
+    product: str = Field(..., alias="product.code", description="catalogue product code")
+    product_name: str = Field(..., alias="product.name")
     quantity: Quantity
     unit: str
     unit_price: Money
@@ -146,8 +148,8 @@ PaymentPage = page_schema(PaymentOut)
 class DeliveryIn(Schema):
     ticket: str = column(Delivery, "ticket")
     project: str = column(Project, "code", description="project code")
-    date: DateIn
-    product: str = column(Delivery, "product")
+    date: DateIn  # and between the company's start and today: the service checks
+    product: str = column(Product, "code", description="catalogue product code")
     quantity: QuantityIn
     unit: str = column(Delivery, "unit", "m3")
     unit_price: MoneyIn
@@ -225,7 +227,7 @@ class ProjectBalanceOut(Schema):
 
 
 class GateReasonOut(Schema):
-    code: str = Field(..., description="blacklisted, legal or credit_limit")
+    code: str = Field(..., description="blacklisted, hold, legal, written_off or credit_limit")
     message: str
 
 
@@ -267,7 +269,7 @@ class AgingOut(BaseModel):
 
 class FloorPriceOut(Schema):
     id: int
-    product: str
+    product: str = Field(..., alias="product.code", description="catalogue product code")
     plant: str | None = None
     price: Money
     effective_from: dt.date
@@ -286,7 +288,7 @@ FloorPricePage = page_schema(FloorPriceOut)
 
 
 class FloorPriceIn(Schema):
-    product: str = column(FloorPrice, "product")
+    product: str = column(Product, "code", description="catalogue product code")
     plant: str | None = column(Plant, "code", None, description="plant code; none: company-wide")
     price: MoneyIn
     effective_from: DateIn
@@ -340,3 +342,46 @@ class AcceptIn(Schema):
 
 class RejectIn(Schema):
     reason: str = Field(..., max_length=200)
+
+
+# The product catalogue ---------------------------------------------------------------
+
+
+class ProductOut(Schema):
+    code: str
+    name: str
+    unit: str
+    grade: str
+
+
+ProductPage = page_schema(ProductOut)
+
+
+class ProductIn(Schema):
+    code: str = Field(..., max_length=30, description="no spaces, no slashes")
+    name: str = Field(..., max_length=100)
+    unit: str = Field("m3", max_length=20)
+    grade: str = Field("", max_length=20)
+
+
+class ProductPatch(Schema):
+    name: str | None = Field(None, max_length=100)
+    unit: str | None = Field(None, max_length=20)
+    grade: str | None = Field(None, max_length=20)
+
+
+class DeliveryOverrideIn(Schema):
+    reason: str = Field(..., max_length=2000)
+
+
+class DeliveryOverrideOut(Schema):
+    id: int
+    project: str = Field(..., alias="project.code")
+    granted_by: str = Field(..., alias="granted_by.username")
+    reason: str
+    granted_at: dt.datetime
+    delivery: str | None = None
+
+    @staticmethod
+    def resolve_delivery(obj):
+        return obj.delivery.ticket if obj.delivery_id else None

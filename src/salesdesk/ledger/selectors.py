@@ -185,7 +185,7 @@ def project_ledger(project: Project, as_of: dt.date) -> ProjectLedger:
         deliveries=[
             RecordRow(d, _reversal_as_of(d, as_of))
             for d in Delivery.objects.filter(project=project, date__lte=as_of)
-            .select_related("reversal", "plant", "price_approval__approved_by")
+            .select_related("reversal", "plant", "product", "price_approval__approved_by")
             .order_by("-date", "-id")[:DELIVERY_LIMIT]
         ],
         **_delivery_totals(project, as_of),
@@ -308,16 +308,15 @@ class FloorPriceRow:
     state: str  # "in_force", "scheduled" or "superseded"
 
 
-def floor_prices(today: dt.date | None = None) -> list[FloorPriceRow]:
+def floor_prices(today: dt.date) -> list[FloorPriceRow]:
     """Every floor price, grouped by product and plant, newest first, each marked in force,
     scheduled (effective later) or superseded. One query."""
-    today = today or dt.date.today()
-    rows = FloorPrice.objects.select_related("plant", "set_by").order_by(
-        "product", "plant__code", "-effective_from"
+    rows = FloorPrice.objects.select_related("product", "plant", "set_by").order_by(
+        "product__code", "plant__code", "-effective_from"
     )
     result, current_found = [], set()
     for row in rows:
-        key = (row.product, row.plant_id)
+        key = (row.product_id, row.plant_id)
         if row.effective_from > today:
             state = "scheduled"
         elif key in current_found:
@@ -327,13 +326,6 @@ def floor_prices(today: dt.date | None = None) -> list[FloorPriceRow]:
             current_found.add(key)
         result.append(FloorPriceRow(row, state))
     return result
-
-
-def known_products() -> list[str]:
-    """Product names already in use, to suggest when typing one."""
-    names = set(FloorPrice.objects.values_list("product", flat=True).distinct())
-    names.update(Delivery.objects.values_list("product", flat=True).distinct()[:500])
-    return sorted(names)
 
 
 def below_floor_deliveries(user: User, *, state: str = "") -> QuerySet[Delivery]:
@@ -346,6 +338,7 @@ def below_floor_deliveries(user: User, *, state: str = "") -> QuerySet[Delivery]
             "project__customer",
             "project__owner",
             "plant",
+            "product",
             "price_approval__approved_by",
             "reversal",
         )

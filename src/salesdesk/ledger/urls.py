@@ -26,6 +26,13 @@ urlpatterns = [
     path("aging/", views.aging, name="aging"),
     path("aging/export.<str:fmt>", views.aging_export, name="aging_export"),
     path("floor-prices/", views.floor_prices, name="floor_prices"),
+    path("products/", views.products, name="products"),
+    path("products/<str:code>/edit/", views.product_edit, name="product_edit"),
+    path(
+        "projects/<str:code>/delivery-override/",
+        views.delivery_override,
+        name="delivery_override",
+    ),
     path("deliveries/below-floor/", views.below_floor, name="floor_below"),
     path("deliveries/<int:pk>/approve/", views.delivery_approve, name="floor_approve"),
 ]

@@ -13,11 +13,11 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from salesdesk.collections.selectors import holds_in_force
 from salesdesk.core.choices import Role
 from salesdesk.core.forms import add_service_errors
 from salesdesk.core.pagination import paginate
@@ -37,12 +37,14 @@ from salesdesk.ledger.forms import (
     OffsetApplyForm,
     OffsetAppraiseForm,
     OffsetRejectForm,
+    OverrideForm,
     PaymentForm,
+    ProductForm,
     ReversalForm,
     StatementForm,
 )
 from salesdesk.ledger.gate import order_gate
-from salesdesk.ledger.models import AssetOffset, Delivery, Invoice, Payment
+from salesdesk.ledger.models import AssetOffset, Delivery, Invoice, Payment, Product
 from salesdesk.ledger.statement import statement_build, statement_pdf, statement_xlsx
 from salesdesk.lib.errors import Conflict
 
@@ -86,11 +88,12 @@ def _back(project, anchor: str = "ledger"):
     return redirect(reverse("project_detail", args=[project.code]) + f"#{anchor}")
 
 
-def _form_page(request, *, project, form, title, anchor, record=None, offset=None, hold=None):
+def _form_page(request, *, project, form, title, anchor, record=None, offset=None, gate=None):
     """A form on a page of its own: where a post from the project page lands when it has
     errors, and what works without the project page at all."""
     context = {
-        "hold": hold,
+        "gate": gate,
+        "hold": gate.subject("hold") if gate else None,
         "project": project,
         "form": form,
         "title": title,
@@ -145,6 +148,9 @@ def project_ledger_context(request, project) -> dict:
         "is_today": as_of == dt.date.today(),
         "today": dt.date.today(),
         "gate": order_gate(customer=project.customer, project=project, as_of=as_of),
+        "gate_override_form": OverrideForm(prefix="gate")
+        if _can(user, services.SUPERVISORS)
+        else None,
         "can": can,
         "delivery_form": DeliveryForm(prefix="delivery", can_approve=can["approve_price"])
         if can["post_delivery"]
@@ -167,7 +173,8 @@ def delivery_post(request, code):
         data = form.cleaned_data
         try:
             delivery, created = services.delivery_post(
-                actor=request.user, ticket=data["ticket"], project=project, date=data["date"],
+                actor=request.user, today=timezone.localdate(), ticket=data["ticket"],
+                project=project, date=data["date"],
                 plant=data["plant"], product=data["product"], quantity=data["quantity"],
                 unit=data["unit"], unit_price=data["unit_price"],
                 approval_reason=data.get("approval_reason", ""),
@@ -185,10 +192,10 @@ def delivery_post(request, code):
                     % {"floor": delivery.floor_price},
                 )
             return _back(project, "deliveries")
-    hold = holds_in_force([project.customer_id], dt.date.today()).get(project.customer_id)
+    gate = order_gate(customer=project.customer, project=project, as_of=timezone.localdate())
     return _form_page(
         request, project=project, form=form, title=_("Post a delivery"), anchor="deliveries",
-        hold=hold,
+        gate=gate,
     )  # fmt: skip
 
 
@@ -202,7 +209,7 @@ def invoice_post(request, code):
         data = form.cleaned_data
         try:
             invoice, created = services.invoice_post(
-                actor=request.user, number=data["number"], project=project, date=data["date"],
+                actor=request.user, today=timezone.localdate(), number=data["number"], project=project, date=data["date"],
                 due_date=data["due_date"], amount=data["amount"],
             )  # fmt: skip
         except ValidationError as exc:
@@ -227,7 +234,7 @@ def payment_post(request, code):
         data = form.cleaned_data
         try:
             payment, created = services.payment_post(
-                actor=request.user, reference=data["reference"], project=project,
+                actor=request.user, today=timezone.localdate(), reference=data["reference"], project=project,
                 date=data["date"], amount=data["amount"], method=data["method"],
             )  # fmt: skip
         except ValidationError as exc:
@@ -254,7 +261,10 @@ def record_reverse(request, code, kind, pk):
     form = ReversalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_reverse(actor=request.user, record=record, **form.cleaned_data)
+            services.record_reverse(
+                actor=request.user, record=record, today=timezone.localdate(),
+                **form.cleaned_data,
+            )  # fmt: skip
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -317,7 +327,9 @@ def offset_step(request, code, pk, step):
                 services.offset_appraise(actor=request.user, offset=offset, **data)
                 message = _("Offset appraised; supply accepts the goods next.")
             elif step == "accept":
-                payment = services.offset_accept(actor=request.user, offset=offset, **data)
+                payment = services.offset_accept(
+                    actor=request.user, offset=offset, today=timezone.localdate(), **data
+                )
                 message = _("Goods accepted; payment %(reference)s posted.") % {
                     "reference": payment.reference
                 }
@@ -435,11 +447,7 @@ def floor_prices(request):
                 % {"product": row.product, "price": row.price, "date": row.effective_from},
             )
             return redirect("floor_prices")
-    context = {
-        "form": form,
-        "rows": selectors.floor_prices(),
-        "products": selectors.known_products() if can_set else [],
-    }
+    context = {"form": form, "rows": selectors.floor_prices(timezone.localdate())}
     return render(request, "ledger/floor_prices.html", context)
 
 
@@ -499,3 +507,77 @@ def _safe_next(request) -> str | None:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
     return target if target and allowed else None
+
+
+# Overrides of the order gate ------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delivery_override(request, code):
+    project = _project_or_404(request, code)
+    _require(_can(request.user, services.SUPERVISORS))
+    form = OverrideForm(request.POST or None, prefix="gate")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.delivery_override_grant(
+                actor=request.user, project=project, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, _("Override granted: the next delivery to this project may go through.")
+            )
+            return _back(project, "deliveries")
+    gate = order_gate(customer=project.customer, project=project, as_of=timezone.localdate())
+    return _form_page(
+        request, project=project, form=form, title=_("Let one refused delivery through"),
+        anchor="deliveries", gate=gate,
+    )  # fmt: skip
+
+
+# The product catalogue ---------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def products(request):
+    can_edit = _can(request.user, services.CATALOGUE_EDITORS)
+    if request.method == "POST":
+        _require(can_edit)
+    form = ProductForm(request.POST or None) if can_edit else None
+    if request.method == "POST" and form.is_valid():
+        try:
+            product, _created = services.product_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except Conflict as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Product %(code)s saved.") % {"code": product.code})
+            return redirect("products")
+    context = {"form": form, "products": Product.objects.order_by("code"), "can_edit": can_edit}
+    return render(request, "ledger/products.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_edit(request, code):
+    product = Product.objects.filter(code=code).first()
+    if product is None:
+        raise Http404
+    _require(_can(request.user, services.CATALOGUE_EDITORS))
+    initial = {"code": product.code, "name": product.name, "unit": product.unit,
+               "grade": product.grade}  # fmt: skip
+    form = ProductForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "code"}
+        try:
+            services.product_update(actor=request.user, product=product, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Product %(code)s saved.") % {"code": product.code})
+            return redirect("products")
+    return render(request, "ledger/product_form.html", {"form": form, "product": product})

@@ -419,3 +419,13 @@ def match(
         code_a=candidate_code.strip().upper(),
         code_b=existing_code.strip().upper(),
     )
+
+
+# Product names ------------------------------------------------------------------------
+
+
+def product_key(name: str) -> str:
+    """A product name folded for matching (DOMAIN §5): width, case and spaces, so
+    "c30混凝土" and "C30 混凝土" are one product. Nothing else is folded: "C30" and "C35" differ
+    by one character and are two products."""
+    return "".join(to_halfwidth(name).casefold().split())

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from salesdesk.core.models import User
 from salesdesk.imports.progress import TerminalProgress
@@ -50,6 +51,7 @@ class Command(BaseCommand):
         try:
             result = import_workbook(
                 workbook,
+                today=timezone.localdate(),
                 actor=actor,
                 dry_run=dry_run,
                 source=Path(path).name,

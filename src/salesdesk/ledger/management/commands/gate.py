@@ -4,6 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from salesdesk.customers.models import Customer, Project
 from salesdesk.ledger.gate import order_gate
@@ -37,7 +38,10 @@ class Command(BaseCommand):
             raise CommandError(f"--amount: {amount!r} is not a number", returncode=2) from exc
         try:
             verdict = order_gate(
-                customer=customer_obj, project=project_obj, as_of=as_of, amount=amount_value
+                customer=customer_obj,
+                project=project_obj,
+                as_of=as_of or timezone.localdate(),
+                amount=amount_value,
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages), returncode=2) from exc
