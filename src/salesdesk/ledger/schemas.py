@@ -19,7 +19,6 @@ from salesdesk.customers.models import Project
 from salesdesk.ledger.models import (
     Delivery,
     Expense,
-    FloorPrice,
     Invoice,
     Payment,
     PaymentReversal,
