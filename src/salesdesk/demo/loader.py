@@ -347,11 +347,13 @@ def history_load(history: History, *, staff: Staff, projects: dict[str, Project]
     plants = _plants()
     products = catalogue_ensure(staff=staff)
     supply, finance = staff.users["supply"], staff.users["finance"]
+    dates = ledger.RecordDates.on(history.as_of)  # the policy read once, not per record
     counts = HistoryCounts()
     counts.deliveries = _post(Delivery, "ticket", supply, (
         (d.ticket, ledger.delivery_values(
             project=projects[d.project], date=d.date, product=d.product, quantity=d.quantity,
             unit_price=d.unit_price, unit=d.unit, plant=plants[d.plant], find=products.find,
+            dates=dates,
         ) | {"floor_price": d.floor_price})
         for d in history.deliveries
     ))  # fmt: skip
@@ -359,18 +361,21 @@ def history_load(history: History, *, staff: Staff, projects: dict[str, Project]
     counts.approved = _approvals_post(history, staff)
     counts.invoices = _post(Invoice, "number", finance, (
         (i.number, ledger.invoice_values(
-            project=projects[i.project], date=i.date, amount=i.amount, due_date=i.due_date))
+            project=projects[i.project], date=i.date, amount=i.amount, due_date=i.due_date,
+            dates=dates))
         for i in history.invoices
     ))  # fmt: skip
     counts.payments = _post(Payment, "reference", finance, (
         (p.reference, ledger.payment_values(
-            project=projects[p.project], date=p.date, amount=p.amount, method=p.method))
+            project=projects[p.project], date=p.date, amount=p.amount, method=p.method,
+            dates=dates))
         for p in history.payments
     ))  # fmt: skip
     counts.expenses = _post(Expense, "reference", finance, (
         (e.reference, ledger.expense_values(
             salesperson=staff.users[e.salesperson], date=e.date, amount=e.amount,
-            project=projects[e.project] if e.project else None, category=e.category))
+            project=projects[e.project] if e.project else None, category=e.category,
+            dates=dates))
         for e in history.expenses
     ))  # fmt: skip
     counts.offsets = sum(
