@@ -6,7 +6,30 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from salesdesk.core.inputs import date_checked, decimal_of
 from salesdesk.core.policy import SETTINGS
+
+
+class DateField(forms.DateField):
+    """A date a person may type: only between 1900 and 2200 (see salesdesk.lib.dates).
+    Every date field of every form is one of these."""
+
+    def validate(self, value):
+        super().validate(value)
+        date_checked(value)
+
+
+class MoneyField(forms.DecimalField):
+    """A plain ASCII decimal ("1,234.50" too); not Arabic-Indic digits, exponents or stray
+    commas, which Django's DecimalField would read as a number."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return decimal_of(value, "value", places=self.decimal_places or 2)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["value"], code="invalid") from None
 
 
 def add_service_errors(form, exc: ValidationError) -> None:
@@ -21,7 +44,7 @@ def add_service_errors(form, exc: ValidationError) -> None:
 class PolicyForm(forms.Form):
     """Every policy key as a text field; the registry validates the values."""
 
-    effective_from = forms.DateField(
+    effective_from = DateField(
         label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"})
     )
     reason = forms.CharField(label=_("Reason for the change"), max_length=200)

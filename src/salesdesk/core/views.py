@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -67,3 +68,13 @@ def policy(request):
         .order_by("-created_at")[:30]
     )
     return render(request, "core/policy.html", {"form": form, "history": history})
+
+
+def bad_request(request, exception):
+    """The 400 page: the message of a BadRequest raised by the edge checks (a date outside
+    1900-2200 in the address), else a generic one; never details of other 400 causes."""
+    if type(exception) is BadRequest and str(exception):
+        message = str(exception)
+    else:
+        message = _("The request could not be understood.")
+    return render(request, "core/bad_request.html", {"message": message}, status=400)
