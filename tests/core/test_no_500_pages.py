@@ -306,7 +306,10 @@ def _hostile(field: forms.Field) -> list:
     if isinstance(field, (forms.IntegerField, forms.DecimalField)):
         return ["99999999999999999999999999", "1,2,3.00", "١٢٣"]
     if isinstance(field, forms.CharField):
-        return ["9999-12-31", "1,2,3.00", "١٢٣", "x" * 3000]
+        # As long as the form allows: a column shorter than the form's limit is a 500 on
+        # PostgreSQL (DataError) unless something refuses it first.
+        longest = ["长" * field.max_length] if field.max_length else []
+        return ["9999-12-31", "1,2,3.00", "١٢٣", "x" * 3000, *longest]
     if isinstance(field, forms.ChoiceField | forms.ModelChoiceField):
         return ["99999999999999999999999999", "x" * 3000]
     return []

@@ -32,6 +32,21 @@ class MoneyField(forms.DecimalField):
             raise ValidationError(exc.message_dict["value"], code="invalid") from None
 
 
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's, but an id too large for the database is "not a valid choice" rather than
+    an OverflowError from SQLite."""
+
+    def _check_values(self, value):
+        try:
+            return super()._check_values(value)
+        except OverflowError:
+            raise ValidationError(
+                self.error_messages["invalid_pk_value"],
+                code="invalid_pk_value",
+                params={"pk": "…"},
+            ) from None
+
+
 def add_service_errors(form, exc: ValidationError) -> None:
     """Put a service's ValidationError on the form: on its field when the form has it."""
     if hasattr(exc, "error_dict"):

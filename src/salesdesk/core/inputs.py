@@ -2,13 +2,14 @@
 dates. Forms, query strings and services all come here, so each rule is stated once
 (`salesdesk.lib.money.parse_amount`, `salesdesk.lib.dates.date_in_range`)."""
 
+import argparse
 import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import BadRequest, ValidationError
 from django.utils.translation import gettext as _
 
-from salesdesk.lib.dates import DATE_MAX, DATE_MIN, date_in_range
+from salesdesk.lib.dates import DATE_MAX, DATE_MIN, date_in_range, parse_month
 from salesdesk.lib.money import TooManyPlaces, parse_amount
 
 
@@ -73,3 +74,28 @@ def query_date(params, name: str) -> dt.date | None:
         return date_checked(day)
     except ValidationError:
         raise BadRequest(f"{name}: {date_range_message()}") from None
+
+
+# Command-line options: argparse names the option in front of these messages
+# ("argument --as-of: 9999-12-31 is outside 1900-01-01 to 2200-12-31").
+
+
+def date_arg(text: str) -> dt.date:
+    """The type of a YYYY-MM-DD option: a date between 1900 and 2200."""
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+    try:
+        return date_in_range(day)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def month_arg(text: str) -> str:
+    """The type of a YYYY-MM option: a month between 1900-01 and 2200-12, as written."""
+    try:
+        parse_month(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text

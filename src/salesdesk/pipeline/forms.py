@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.core.access import assignable_owners
-from salesdesk.core.forms import DateField, MoneyField
+from salesdesk.core.forms import DateField, ModelMultipleChoiceField, MoneyField
 from salesdesk.core.models import User
 from salesdesk.customers.forms import OwnerChoiceField
 from salesdesk.customers.models import Customer
@@ -57,7 +57,7 @@ class OpportunityForm(forms.ModelForm):
         choices=[(s.value, s.label) for s in Stage if s not in CLOSED_STAGES],
         initial=Stage.LEAD,
     )
-    products = forms.ModelMultipleChoiceField(
+    products = ModelMultipleChoiceField(
         label=_("Products"),
         queryset=FabProduct.objects.order_by("name"),
         required=False,

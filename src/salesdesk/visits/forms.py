@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.core.access import assignable_owners
-from salesdesk.core.forms import DateField
+from salesdesk.core.forms import DateField, ModelMultipleChoiceField
 from salesdesk.core.models import User
 from salesdesk.customers.choices import Tier
 from salesdesk.customers.models import Contact, Customer, Project
@@ -31,7 +31,7 @@ class PersonChoiceField(forms.ModelChoiceField):
         return f"{obj} ({obj.username})"
 
 
-class ContactChoiceField(forms.ModelMultipleChoiceField):
+class ContactChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         role = obj.get_role_display()
         return f"{obj.name} · {role}" if role else obj.name

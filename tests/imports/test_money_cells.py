@@ -1,0 +1,31 @@
+"""Amount cells are plain decimals once folded: full-width digits and thousands
+separators are read, "1,2,3.00" and Arabic-Indic digits are refused."""
+
+from decimal import Decimal
+
+import pytest
+
+from salesdesk.ledger.models import Invoice
+from tests.imports.conftest import base_sheets, run_import
+
+
+@pytest.mark.parametrize("amount", ["1,2,3.00", "١٢٣"])
+def test_the_workbook_refuses_an_amount_that_is_not_a_plain_decimal(db, workbook, amount):
+    sheets = base_sheets()
+    sheets["invoices"][1][4] = amount
+
+    outcome = run_import(workbook(sheets))
+
+    assert outcome.code == 2
+    assert f"sheet invoices row 2 column amount: '{amount}' is not a number" in outcome.err_lines
+    assert not Invoice.objects.exists()
+
+
+def test_the_workbook_still_folds_full_width_digits(db, workbook):
+    sheets = base_sheets()
+    sheets["invoices"][1][4] = "４，４１０．００"
+
+    outcome = run_import(workbook(sheets))
+
+    assert outcome.code == 0, outcome.err
+    assert Invoice.objects.get(number="INV-1").amount == Decimal("4410.00")
