@@ -54,6 +54,10 @@ BAD_REQUEST_PAGES = [
     ("/pipeline/conversion/", {"date_from": "0001-01-01"}),
     ("/pipeline/conversion/", {"date_to": "9999-12-31"}),
     ("/customers/tiering/apply/", {"as_of": "0001-01-01"}),
+    ("/aging/export.csv", {"as_of": "9999-12-31"}),
+    ("/aging/export.xlsx", {"as_of": "0001-01-01"}),
+    ("/projects/P1/statement.xlsx", {"from": "0001-01-01"}),
+    ("/projects/P1/statement.pdf", {"to": "9999-12-31"}),
 ]
 
 

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.core.inputs import date_checked, decimal_of
@@ -45,6 +45,15 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                 code="invalid_pk_value",
                 params={"pk": "…"},
             ) from None
+
+
+def require_valid(form) -> None:
+    """For a download, which has no page to show a form error on: a bound form with
+    errors is a 400 page listing them, rather than a file for some other date."""
+    if form.is_bound and not form.is_valid():
+        raise BadRequest(
+            " ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        )
 
 
 def add_service_errors(form, exc: ValidationError) -> None:
