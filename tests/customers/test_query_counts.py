@@ -77,9 +77,8 @@ def test_it_renders_the_home_page_in_a_constant_number_of_queries(people, many, 
     assert response.context["counts"]["customers"]["total"] == 150
     # 6 for the archive tiles; a manager's Today items: balances, recent letters and their
     # count, this month's tasks, deliveries waiting for price approval (5); visit
-    # reminders (4); reduced-contact touches due and their count (2); the policy the
-    # reminders and the touches need is read once.
-    assert queries == 16
+    # reminders (4); reduced-contact touches due and their count (2).
+    assert queries == 17
 
 
 def test_it_renders_a_customer_page_without_a_query_per_project_or_contact(people, many, page_for):
@@ -100,6 +99,5 @@ def test_it_renders_a_customer_page_without_a_query_per_project_or_contact(peopl
         21,
     )
     assert len(lots_response.context["contacts"]) == 20
-    # among them: the first-order date, the supply hold, the visits (list, frequency, count);
-    # the policy, read once for the tier terms and the visit frequency
-    assert few == lots == 16
+    # among them: the first-order date, the supply hold, the visits (list, frequency, count)
+    assert few == lots == 17
