@@ -67,3 +67,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# A clear page for the edge checks' BadRequest (a date outside 1900-2200 in a query string).
+handler400 = "salesdesk.core.views.bad_request"

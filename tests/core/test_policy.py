@@ -307,3 +307,18 @@ def test_it_forbids_the_policy_page_to_everyone_but_administrators(persona, peop
     assert client.post("/policy/", {"risk.pass_score": "1", "reason": "x"}).status_code == 403
     assert policy_as_of()["risk.pass_score"] == Decimal(60)
     assert 'href="/policy/"' not in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("key", "raw"),
+    [
+        ("risk.pass_score", "١٢"),
+        ("risk.pass_score", "1e1"),
+        ("tiering.weight_business", "٠.٤"),
+        ("tier.key.payment_terms_days", "３０"),
+        ("aging.bounds", "30,٦٠"),
+    ],
+)
+def test_it_takes_plain_ascii_decimals_only(key, raw):
+    with pytest.raises(PolicyError, match="is not a valid"):
+        setting(key).parse(raw)

@@ -7,14 +7,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from salesdesk.core.choices import Role
+from salesdesk.core.forms import DateField
+from salesdesk.lib import dates
 
 DATE = {"widget": forms.DateInput(attrs={"type": "date"})}
 
 
 def parse_month(text: str | None) -> dt.date | None:
-    """Turn "2026-12" into 2026-12-01; anything else into None."""
+    """'2026-12' -> 2026-12-01; None for anything else, a month outside 1900-2200 too."""
     try:
-        return dt.date.fromisoformat(f"{(text or '').strip()}-01")
+        return dates.parse_month(text or "")
     except ValueError:
         return None
 
@@ -44,8 +46,8 @@ class SignForm(forms.Form):
 
 
 class LetterFilterForm(forms.Form):
-    date_from = forms.DateField(label=pgettext_lazy("period", "From"), required=False, **DATE)
-    date_to = forms.DateField(label=pgettext_lazy("period", "To"), required=False, **DATE)
+    date_from = DateField(label=pgettext_lazy("period", "From"), required=False, **DATE)
+    date_to = DateField(label=pgettext_lazy("period", "To"), required=False, **DATE)
     q = forms.CharField(
         label=_("Project or customer"),
         required=False,

@@ -10,14 +10,15 @@ from salesdesk.collections.measures import first_clear_day_of_customers, payment
 from salesdesk.collections.models import CollectionTask, DunningLetter, SupplyHold
 from salesdesk.core.reporting import Report, ReportError
 from salesdesk.customers.models import Project
+from salesdesk.lib.dates import parse_month
 from salesdesk.lib.money import format_money
 
 
 def _month(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(f"{text}-01")
-    except (TypeError, ValueError):
-        raise ReportError(f"month {text!r}: expected YYYY-MM") from None
+        return parse_month(text)
+    except ValueError as exc:
+        raise ReportError(f"month: {exc}") from None
 
 
 def letters_report(

@@ -4,10 +4,11 @@ import datetime as dt
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.core.auth import demo_password_refused
+from salesdesk.core.inputs import date_checked, decimal_of
 from salesdesk.core.policy import SETTINGS
 
 DEMO_PASSWORD_REFUSED = _(
@@ -24,6 +25,52 @@ class LoginForm(AuthenticationForm):
         return super().clean()
 
 
+class DateField(forms.DateField):
+    """A date a person may type: only between 1900 and 2200 (see salesdesk.lib.dates).
+    Every date field of every form is one of these."""
+
+    def validate(self, value):
+        super().validate(value)
+        date_checked(value)
+
+
+class MoneyField(forms.DecimalField):
+    """A plain ASCII decimal ("1,234.50" too); not Arabic-Indic digits, exponents or stray
+    commas, which Django's DecimalField would read as a number."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return decimal_of(value, "value", places=self.decimal_places or 2)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["value"], code="invalid") from None
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's, but an id too large for the database is "not a valid choice" rather than
+    an OverflowError from SQLite."""
+
+    def _check_values(self, value):
+        try:
+            return super()._check_values(value)
+        except OverflowError:
+            raise ValidationError(
+                self.error_messages["invalid_pk_value"],
+                code="invalid_pk_value",
+                params={"pk": "…"},
+            ) from None
+
+
+def require_valid(form) -> None:
+    """For a download, which has no page to show a form error on: a bound form with
+    errors is a 400 page listing them, rather than a file for some other date."""
+    if form.is_bound and not form.is_valid():
+        raise BadRequest(
+            " ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        )
+
+
 def add_service_errors(form, exc: ValidationError) -> None:
     """Put a service's ValidationError on the form: on its field when the form has it."""
     if hasattr(exc, "error_dict"):
@@ -36,7 +83,7 @@ def add_service_errors(form, exc: ValidationError) -> None:
 class PolicyForm(forms.Form):
     """Every policy key as a text field; the registry validates the values."""
 
-    effective_from = forms.DateField(
+    effective_from = DateField(
         label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"})
     )
     reason = forms.CharField(label=_("Reason for the change"), max_length=200)

@@ -17,6 +17,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.lib.dates import date_in_range
+from salesdesk.lib.money import parse_amount
 
 # The date the seeded defaults take effect: before any record a company could import.
 DEFAULTS_EFFECTIVE_FROM = dt.date(2000, 1, 1)
@@ -72,15 +73,16 @@ class Setting:
         return str(value)
 
 
+# Shares and weights may need more places than money; the text is still a plain decimal.
+_POLICY_PLACES = 12
+
+
 def _parse_decimal(text: str) -> Decimal:
-    value = Decimal(text)
-    if not value.is_finite():
-        raise ValueError(text)
-    return value
+    return parse_amount(text, places=_POLICY_PLACES)
 
 
 def _parse_integer(text: str) -> int:
-    value = Decimal(text)
+    value = parse_amount(text, places=_POLICY_PLACES)
     if value != value.to_integral_value():
         raise ValueError(text)
     return int(value)

@@ -3,6 +3,7 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.db import DatabaseError, connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -150,3 +151,13 @@ def token_revoke_all_view(request):
         request, _("%(count)d tokens of %(user)s revoked.") % {"count": count, "user": user}
     )
     return redirect("token_list")
+
+
+def bad_request(request, exception):
+    """The 400 page: the message of a BadRequest raised by the edge checks (a date outside
+    1900-2200 in the address), else a generic one; never details of other 400 causes."""
+    if type(exception) is BadRequest and str(exception):
+        message = str(exception)
+    else:
+        message = _("The request could not be understood.")
+    return render(request, "core/bad_request.html", {"message": message}, status=400)

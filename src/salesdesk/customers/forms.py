@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.core.access import assignable_owners
+from salesdesk.core.forms import DateField, MoneyField
 from salesdesk.core.models import Plant, User
 from salesdesk.customers.choices import Tier
 from salesdesk.customers.models import Contact, Customer, Project
@@ -105,6 +106,9 @@ class ProjectForm(forms.ModelForm):
             "code", "name", "plant", "owner", "contract_no", "payment_terms_days",
             "credit_limit", "status", "started_on", "completed_on",
         ]  # fmt: skip
+        field_classes = {
+            "credit_limit": MoneyField, "started_on": DateField, "completed_on": DateField,
+        }  # fmt: skip
         widgets = {
             "started_on": forms.DateInput(attrs={"type": "date"}),
             "completed_on": forms.DateInput(attrs={"type": "date"}),

@@ -23,6 +23,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from salesdesk.core.choices import Role
+from salesdesk.core.forms import DateField
+from salesdesk.core.inputs import query_date
 from salesdesk.core.models import User
 from salesdesk.core.pagination import Page, paginate
 from salesdesk.core.policy import policy_as_of
@@ -61,7 +63,7 @@ def _require(allowed: bool) -> None:
 
 
 class PreviewForm(forms.Form):
-    as_of = forms.DateField(label=gettext_lazy("As of"), required=False)
+    as_of = DateField(label=gettext_lazy("As of"), required=False)
     show = forms.ChoiceField(label=gettext_lazy("Show"), choices=SHOW_CHOICES, required=False)
     tier = forms.ChoiceField(
         label=gettext_lazy("Proposed tier"), choices=[("", ""), *Tier.choices], required=False
@@ -180,7 +182,7 @@ def tiering_preview(request):
 
 
 class ApplyForm(forms.Form):
-    as_of = forms.DateField(label=gettext_lazy("As of"))
+    as_of = DateField(label=gettext_lazy("As of"))
     digest = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
 
@@ -190,7 +192,7 @@ def tiering_apply(request):
     """GET: the confirmation step (how many customers change, and how). POST: apply."""
     _require(can_apply(request.user))
     data = request.POST if request.method == "POST" else request.GET
-    _form, as_of, _filters = preview_filters({"as_of": data.get("as_of", "")})
+    as_of = query_date(data, "as_of") or timezone.localdate()
     if request.method == "POST":
         form = ApplyForm(request.POST)
         if form.is_valid():
@@ -237,9 +239,9 @@ class HistoryForm(forms.Form):
         required=False,
     )
     by = forms.CharField(label=gettext_lazy("By"), max_length=150, required=False)
-    since = forms.DateField(label=gettext_lazy("Effective from"), required=False)
-    until = forms.DateField(label=gettext_lazy("Effective until"), required=False)
-    effective = forms.DateField(label=gettext_lazy("Effective"), required=False)
+    since = DateField(label=gettext_lazy("Effective from"), required=False)
+    until = DateField(label=gettext_lazy("Effective until"), required=False)
+    effective = DateField(label=gettext_lazy("Effective"), required=False)
 
 
 SYSTEM = "-"  # the `by` filter's value for changes made by no user (the CLI, the importer)

@@ -15,6 +15,7 @@ from django.core.validators import validate_email
 
 from salesdesk.core.models import User
 from salesdesk.lib import uscc
+from salesdesk.lib.dates import date_in_range
 from salesdesk.lib.money import parse_amount
 
 Parser = Callable[[object], object]
@@ -96,8 +97,14 @@ def credit_code(value) -> str:
 
 
 def date(value) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
+    day = value if isinstance(value, dt.date) else _iso_date(value)
+    try:
+        return date_in_range(day)
+    except ValueError as exc:
+        raise CellError(str(exc)) from None
+
+
+def _iso_date(value: str) -> dt.date:
     if _DATE.fullmatch(value):
         try:
             return dt.date.fromisoformat(value)

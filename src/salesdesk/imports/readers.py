@@ -11,12 +11,15 @@ import datetime as dt
 import io
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import IO
+from xml.etree.ElementTree import ParseError
 
 import openpyxl
+from defusedxml.common import DefusedXmlException
 
 # Cells are text or a date; "" is a blank cell.
 Cell = str | dt.date
@@ -101,6 +104,26 @@ def _skip_blank(numbered_rows) -> Iterator[tuple[int, list[Cell]]]:
 # xlsx ---------------------------------------------------------------------------------
 
 
+def _xlsx_problem(exc: BaseException) -> str:
+    """What is wrong with an .xlsx that openpyxl could not read, in words for the user.
+
+    openpyxl wraps the cause in a ValueError of its own: look down the chain.
+    """
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, DefusedXmlException):
+            return (
+                "the file declares XML entities (a DTD), which no spreadsheet program "
+                "writes; refused for safety"
+            )
+        if isinstance(seen, zipfile.BadZipFile | zlib.error | EOFError):
+            return "the file is not an .xlsx workbook, or it is damaged or truncated"
+        if isinstance(seen, ParseError):
+            return "the file's XML is damaged or truncated"
+        seen = seen.__cause__ or seen.__context__
+    return f"the file is damaged ({exc.__class__.__name__})"
+
+
 class XlsxSheet(Sheet):
     def __init__(self, worksheet):
         super().__init__(worksheet.title)
@@ -117,15 +140,21 @@ class XlsxSheet(Sheet):
         # a too-large one; without it, it reads exactly the rows the file holds.
         self._worksheet.reset_dimensions()
         numbered = enumerate(self._worksheet.iter_rows(values_only=True), start=1)
-        yield from _skip_blank(numbered)
+        # A sheet is read lazily, so a damaged one fails here rather than on opening.
+        # The file comes from outside: whatever the parser raises means "unreadable"
+        # (the importer's own errors happen in the caller, not inside this generator).
+        try:
+            yield from _skip_blank(numbered)
+        except Exception as exc:
+            raise ReaderError(f"not a readable .xlsx file: {_xlsx_problem(exc)}") from exc
 
 
 class XlsxWorkbook:
     def __init__(self, file: str | Path | IO[bytes]):
         try:
             self._book = openpyxl.load_workbook(file, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise ReaderError(f"not a readable .xlsx file ({exc})") from exc
+        except Exception as exc:  # anything openpyxl raises on a bad file: see rows()
+            raise ReaderError(f"not a readable .xlsx file: {_xlsx_problem(exc)}") from exc
         self.sheets = [XlsxSheet(worksheet) for worksheet in self._book.worksheets]
 
     def close(self) -> None:
@@ -133,6 +162,10 @@ class XlsxWorkbook:
 
 
 # CSV ----------------------------------------------------------------------------------
+
+# What reading a damaged or truncated member of a .zip raises.
+_DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError)
+DAMAGED_ZIP_MEMBER = "the file is damaged or truncated inside the .zip"
 
 
 class CsvSheet(Sheet):
@@ -159,8 +192,16 @@ class CsvSheet(Sheet):
                 yield from _skip_blank(enumerate(reader, start=1))
             except csv.Error as exc:
                 raise ReaderError(f"not a valid CSV file ({exc})") from exc
+            except _DAMAGED_ZIP as exc:
+                raise ReaderError(DAMAGED_ZIP_MEMBER) from exc
 
     def _scan(self) -> None:
+        try:
+            self._scan_file()
+        except _DAMAGED_ZIP as exc:
+            raise ReaderError(DAMAGED_ZIP_MEMBER) from exc
+
+    def _scan_file(self) -> None:
         """Choose the encoding and count the lines, in one streaming pass.
 
         UTF-8 (with or without a BOM) is tried first; a file that is not valid UTF-8 is

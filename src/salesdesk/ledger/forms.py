@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from salesdesk.core.access import assignable_owners
+from salesdesk.core.forms import DateField
 from salesdesk.core.models import Plant, User
 from salesdesk.customers.choices import Tier
 from salesdesk.ledger.choices import PaymentMethod
@@ -23,7 +24,7 @@ def _money_field(label, **kwargs) -> forms.CharField:
 
 
 class AsOfForm(forms.Form):
-    as_of = forms.DateField(label=_("As of"), required=False, **DATE)
+    as_of = DateField(label=_("As of"), required=False, **DATE)
 
     def as_of_date(self) -> dt.date:
         if self.is_valid() and self.cleaned_data["as_of"]:
@@ -33,7 +34,7 @@ class AsOfForm(forms.Form):
 
 class DeliveryForm(forms.Form):
     ticket = forms.CharField(label=_("Delivery ticket"), max_length=50)
-    date = forms.DateField(label=_("Date"), initial=dt.date.today, **DATE)
+    date = DateField(label=_("Date"), initial=dt.date.today, **DATE)
     plant = forms.ModelChoiceField(
         label=_("Plant"), queryset=Plant.objects.all(), required=False,
         empty_label=_("The project's plant"),
@@ -58,8 +59,8 @@ class DeliveryForm(forms.Form):
 
 class InvoiceForm(forms.Form):
     number = forms.CharField(label=_("Invoice number"), max_length=50)
-    date = forms.DateField(label=_("Invoice date"), initial=dt.date.today, **DATE)
-    due_date = forms.DateField(
+    date = DateField(label=_("Invoice date"), initial=dt.date.today, **DATE)
+    due_date = DateField(
         label=_("Due date"), required=False,
         help_text=_("Default: the invoice date plus the project's payment terms."), **DATE,
     )  # fmt: skip
@@ -71,7 +72,7 @@ class PaymentForm(forms.Form):
         label=_("Reference"), max_length=80,
         help_text=_("The bank's reference or the bill number: the same reference is the same payment."),
     )  # fmt: skip
-    date = forms.DateField(label=_("Date received"), initial=dt.date.today, **DATE)
+    date = DateField(label=_("Date received"), initial=dt.date.today, **DATE)
     amount = _money_field(_("Amount"))
     # Asset offsets are posted by the offset workflow, at the appraised value.
     method = forms.ChoiceField(
@@ -82,13 +83,13 @@ class PaymentForm(forms.Form):
 
 
 class ReversalForm(forms.Form):
-    date = forms.DateField(label=_("Reversed on"), initial=dt.date.today, **DATE)
+    date = DateField(label=_("Reversed on"), initial=dt.date.today, **DATE)
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
 class StatementForm(forms.Form):
-    date_from = forms.DateField(label=pgettext_lazy("period", "From"), required=False, **DATE)
-    date_to = forms.DateField(label=pgettext_lazy("period", "To"), required=False, **DATE)
+    date_from = DateField(label=pgettext_lazy("period", "From"), required=False, **DATE)
+    date_to = DateField(label=pgettext_lazy("period", "To"), required=False, **DATE)
 
     def period(self) -> tuple[dt.date, dt.date]:
         """The requested period; by default the current year up to today."""
@@ -111,7 +112,7 @@ class StatementForm(forms.Form):
 
 
 class AgingFilterForm(forms.Form):
-    as_of = forms.DateField(label=_("As of"), required=False, **DATE)
+    as_of = DateField(label=_("As of"), required=False, **DATE)
     owner = forms.ModelChoiceField(
         label=_("Owner"), queryset=User.objects.none(), required=False, to_field_name="username"
     )
@@ -145,7 +146,7 @@ class FloorPriceForm(forms.Form):
         label=_("Plant"), queryset=Plant.objects.all(), required=False, empty_label=_("All plants")
     )
     price = _money_field(_("Floor price"))
-    effective_from = forms.DateField(label=_("Effective from"), initial=dt.date.today, **DATE)
+    effective_from = DateField(label=_("Effective from"), initial=dt.date.today, **DATE)
 
 
 class ApprovalForm(forms.Form):
@@ -170,7 +171,7 @@ class OffsetAppraiseForm(forms.Form):
 
 
 class OffsetAcceptForm(forms.Form):
-    date = forms.DateField(label=_("Goods received on"), initial=dt.date.today, **DATE)
+    date = DateField(label=_("Goods received on"), initial=dt.date.today, **DATE)
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
 

@@ -8,13 +8,14 @@ edited; `*_reverse` cancels one from a date on.
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from salesdesk.core.choices import Role
+from salesdesk.core.inputs import decimal_of
 from salesdesk.core.models import Plant, User
 from salesdesk.core.policy import policy_as_of
 from salesdesk.core.services import PermissionDenied, audit_record
@@ -68,19 +69,7 @@ def money(
     value, field: str, *, places: int = 2, positive: bool = True, limit: Decimal = MONEY_LIMIT
 ) -> Decimal:
     """A Decimal with at most `places` places, > 0 (or ≥ 0); ValidationError naming `field`."""
-    try:
-        amount = Decimal(str(value).strip().replace(",", ""))
-    except (InvalidOperation, ValueError):
-        raise ValidationError({field: _("%(value)s is not a number.") % {"value": value}}) from None
-    if not amount.is_finite():
-        raise ValidationError({field: _("%(value)s is not a number.") % {"value": value}})
-    if amount.as_tuple().exponent < -places:
-        raise ValidationError(
-            {
-                field: _("%(value)s has more than %(places)d decimal places.")
-                % {"value": value, "places": places}
-            }
-        )
+    amount = decimal_of(value, field, places=places)
     if abs(amount) >= limit:
         raise ValidationError({field: _("%(value)s is too large.") % {"value": value}})
     if positive and amount <= 0:

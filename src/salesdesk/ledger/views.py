@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from salesdesk.core.choices import Role
-from salesdesk.core.forms import add_service_errors
+from salesdesk.core.forms import add_service_errors, require_valid
 from salesdesk.core.pagination import paginate
 from salesdesk.core.reporting import to_csv, to_json, to_xlsx
 from salesdesk.core.services import PermissionDenied
@@ -374,7 +374,8 @@ def statement(request, code):
 
 @login_required
 def statement_download(request, code, fmt):
-    _form, built = _statement(request, code)
+    form, built = _statement(request, code)
+    require_valid(form)
     if fmt == "xlsx":
         response = HttpResponse(statement_xlsx(built), content_type=XLSX)
     elif fmt == "pdf":
@@ -417,7 +418,8 @@ def aging(request):
 def aging_export(request, fmt):
     if fmt not in EXPORTS:
         raise Http404
-    _form, report = _aging_report(request)
+    form, report = _aging_report(request)
+    require_valid(form)
     render_report, content_type = EXPORTS[fmt]
     response = HttpResponse(render_report(report), content_type=content_type)
     filename = f"aging-{report.as_of.isoformat()}.{fmt}"

@@ -18,3 +18,12 @@ def date_in_range(day: dt.date) -> dt.date:
             f"{day.isoformat()} is outside {DATE_MIN.isoformat()} to {DATE_MAX.isoformat()}"
         )
     return day
+
+
+def parse_month(text: str) -> dt.date:
+    """'2026-12' -> 2026-12-01; ValueError for anything else, or a month outside the range."""
+    try:
+        first = dt.date.fromisoformat(f"{text.strip()}-01")
+    except (AttributeError, ValueError):
+        raise ValueError(f"{text!r} is not a month (YYYY-MM)") from None
+    return date_in_range(first)

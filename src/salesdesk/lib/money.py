@@ -1,7 +1,7 @@
 """Money arithmetic: Decimal only, rounded half-up to cents."""
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -12,21 +12,35 @@ def to_cents(value: Decimal | int | str) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def parse_amount(text: str, *, places: int = 2) -> Decimal:
-    """Parse a decimal written by a person: commas and spaces allowed, at most `places` places.
+# Plain ASCII decimals only: an optional sign, digits (optionally grouped by thousands
+# with commas: "3,500,000"), an optional dot and decimals. Python's Decimal() would also
+# take Arabic-Indic or full-width digits, exponents, "NaN" and ungrouped commas
+# ("1,2,3.00" read as 123.00): each is a typo or a trick, never an amount someone meant.
+_AMOUNT = re.compile(r"[+-]?(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?", re.ASCII)
 
-    Raises ValueError with a message fit to show the user.
+
+class NotANumber(ValueError):
+    """The text is not a plain decimal."""
+
+
+class TooManyPlaces(ValueError):
+    """The text is a decimal with more places than allowed."""
+
+
+def parse_amount(text: str, *, places: int = 2) -> Decimal:
+    """Parse a decimal written by a person: ASCII digits, an optional sign, commas only
+    between groups of three digits, one dot and at most `places` places.
+
+    Text from a workbook is folded to ASCII (NFKC) before it gets here. Raises
+    NotANumber or TooManyPlaces with a message fit to show the user.
     """
-    cleaned = text.strip().replace(",", "").replace(" ", "")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation as exc:
-        raise ValueError(f"{text!r} is not a number") from exc
-    if not value.is_finite():
-        raise ValueError(f"{text!r} is not a number")
+    cleaned = text.strip()
+    if not _AMOUNT.fullmatch(cleaned):
+        raise NotANumber(f"{text!r} is not a number")
+    value = Decimal(cleaned.replace(",", ""))
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -places:
-        raise ValueError(f"{text!r} has more than {places} decimal places")
+        raise TooManyPlaces(f"{text!r} has more than {places} decimal places")
     return value
 
 

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.core.access import assignable_owners
+from salesdesk.core.forms import DateField, ModelMultipleChoiceField, MoneyField
 from salesdesk.core.models import User
 from salesdesk.customers.forms import OwnerChoiceField
 from salesdesk.customers.models import Customer
@@ -56,7 +57,7 @@ class OpportunityForm(forms.ModelForm):
         choices=[(s.value, s.label) for s in Stage if s not in CLOSED_STAGES],
         initial=Stage.LEAD,
     )
-    products = forms.ModelMultipleChoiceField(
+    products = ModelMultipleChoiceField(
         label=_("Products"),
         queryset=FabProduct.objects.order_by("name"),
         required=False,
@@ -70,6 +71,7 @@ class OpportunityForm(forms.ModelForm):
             "code", "customer", "name", "owner", "source", "stage", "value", "expected_close",
             "products", "competitors", "purchase_criteria", "spec_in_tender",
         ]  # fmt: skip
+        field_classes = {"value": MoneyField, "expected_close": DateField}
         widgets = {
             "expected_close": forms.DateInput(attrs={"type": "date"}),
             "competitors": forms.Textarea(attrs={"rows": 2}),
@@ -157,7 +159,7 @@ class ReasonForm(forms.Form):
 
 
 class TouchForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     note = _text(_("What was said"), rows=3)
 
 

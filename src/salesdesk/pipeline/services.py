@@ -16,6 +16,7 @@ from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 
 from salesdesk.core.access import assignable_owners
+from salesdesk.core.inputs import decimal_of
 from salesdesk.core.models import User
 from salesdesk.core.services import PermissionDenied, audit_record, diff, insert_once
 from salesdesk.customers.choices import CustomerStatus, LeadSource
@@ -99,15 +100,7 @@ def _lock(opportunity: Opportunity) -> Opportunity:
 def _money(value, field: str) -> Decimal | None:
     if value is None or value == "":
         return None
-    try:
-        amount = Decimal(str(value).strip().replace(",", ""))
-    except InvalidOperation:
-        raise ValidationError({field: _("Not a number.")}) from None
-    if not amount.is_finite():
-        raise ValidationError({field: _("Not a number.")})
-    exponent = amount.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2:
-        raise ValidationError({field: _("At most two decimal places.")})
+    amount = decimal_of(value, field, places=2)
     if amount < 0:
         raise ValidationError({field: _("The value cannot be negative.")})
     if amount >= MAX_VALUE:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from salesdesk.core.access import assignable_owners
 from salesdesk.core.forms import add_service_errors
+from salesdesk.core.inputs import query_date
 from salesdesk.core.pagination import paginate
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.models import Customer
@@ -58,10 +59,7 @@ def _tabs(active: str) -> list[tuple[str, str, str, bool]]:
 
 
 def _as_of(request) -> dt.date:
-    try:
-        return dt.date.fromisoformat(request.GET.get("as_of", ""))
-    except ValueError:
-        return dt.date.today()
+    return query_date(request.GET, "as_of") or dt.date.today()
 
 
 def _page_size(request) -> int:
@@ -177,10 +175,7 @@ def class_board(request):
 
 
 def _date_param(request, name) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(request.GET.get(name, ""))
-    except ValueError:
-        return None
+    return query_date(request.GET, name)
 
 
 @login_required

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from salesdesk.core.forms import DateField
 from salesdesk.core.models import User
 from salesdesk.visits.choices import CommitmentState, Outcome
 from salesdesk.visits.models import Commitment, Visit
@@ -23,18 +24,20 @@ def _customer_search(queryset, value: str, prefix: str = ""):
     )
 
 
+class DateFilter(django_filters.DateFilter):
+    field_class = DateField
+
+
 class VisitFilter(django_filters.FilterSet):
     salesperson = django_filters.ModelChoiceFilter(
         label=_("Salesperson"), queryset=SALESPEOPLE, to_field_name="username"
     )
     customer = django_filters.CharFilter(label=_("Customer"), method="filter_customer")
     outcome = django_filters.ChoiceFilter(label=_("Outcome"), choices=Outcome.choices)
-    date_from = django_filters.DateFilter(
+    date_from = DateFilter(
         label=pgettext_lazy("period", "From"), field_name="date", lookup_expr="gte"
     )
-    date_to = django_filters.DateFilter(
-        label=pgettext_lazy("period", "To"), field_name="date", lookup_expr="lte"
-    )
+    date_to = DateFilter(label=pgettext_lazy("period", "To"), field_name="date", lookup_expr="lte")
     project = django_filters.CharFilter(label=_("Project code"), field_name="project__code")
 
     class Meta:

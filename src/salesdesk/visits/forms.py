@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.core.access import assignable_owners
+from salesdesk.core.forms import DateField, ModelMultipleChoiceField
 from salesdesk.core.models import User
 from salesdesk.customers.choices import Tier
 from salesdesk.customers.models import Contact, Customer, Project
@@ -30,7 +31,7 @@ class PersonChoiceField(forms.ModelChoiceField):
         return f"{obj} ({obj.username})"
 
 
-class ContactChoiceField(forms.ModelMultipleChoiceField):
+class ContactChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         role = obj.get_role_display()
         return f"{obj.name} · {role}" if role else obj.name
@@ -55,7 +56,7 @@ class VisitForm(forms.Form):
     """A visit at one customer (fixed by the page): contacts and projects are that
     customer's; the commitment fields apply to an advance only."""
 
-    date = forms.DateField(label=_("Date"), **DATE)
+    date = DateField(label=_("Date"), **DATE)
     salesperson = PersonChoiceField(label=_("Salesperson"), queryset=User.objects.none())
     project = forms.ModelChoiceField(
         label=_("Project"), queryset=Project.objects.none(), required=False,
@@ -80,7 +81,7 @@ class VisitForm(forms.Form):
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     next_step = forms.CharField(label=_("Our next step"), max_length=300, required=False)
-    next_step_due = forms.DateField(label=_("Next step due"), required=False, **DATE)
+    next_step_due = DateField(label=_("Next step due"), required=False, **DATE)
     satisfaction = forms.TypedChoiceField(
         label=_("Customer satisfaction"), choices=SATISFACTION_CHOICES, coerce=int,
         empty_value=None, required=False,
@@ -101,7 +102,7 @@ class VisitForm(forms.Form):
         label=_("Who (name)"), max_length=100, required=False,
         help_text=_("If the person is not among the contacts."),
     )  # fmt: skip
-    commitment_due = forms.DateField(label=_("By when"), required=False, **DATE)
+    commitment_due = DateField(label=_("By when"), required=False, **DATE)
 
     COMMITMENT_FIELDS = (
         "commitment_what",
@@ -194,7 +195,7 @@ class VisitForm(forms.Form):
 
 
 class CommitmentDoneForm(forms.Form):
-    done_on = forms.DateField(label=_("Done on"), required=False, **DATE)
+    done_on = DateField(label=_("Done on"), required=False, **DATE)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
     def clean_done_on(self) -> dt.date:

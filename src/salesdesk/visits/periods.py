@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+from salesdesk.lib import dates
+
 MONTH, QUARTER = "month", "quarter"
 
 
@@ -28,8 +30,8 @@ def period_bounds(day: dt.date, period: str) -> tuple[dt.date, dt.date]:
 
 
 def parse_month(text: str | None) -> dt.date | None:
-    """'2026-12' -> 2026-12-01; None for anything else."""
+    """'2026-12' -> 2026-12-01; None for anything else, a month outside 1900-2200 too."""
     try:
-        return dt.date.fromisoformat(f"{(text or '').strip()}-01")
+        return dates.parse_month(text or "")
     except ValueError:
         return None

@@ -3,6 +3,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand
 
 from salesdesk.collections.cycle import cycle_run
+from salesdesk.core.inputs import date_arg
 
 
 class Command(BaseCommand):
@@ -13,9 +14,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--as-of", type=dt.date.fromisoformat, help="YYYY-MM-DD (default today)"
-        )
+        parser.add_argument("--as-of", type=date_arg, help="YYYY-MM-DD (default today)")
         parser.add_argument(
             "--dry-run", action="store_true", help="show what it would do, write nothing"
         )

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from salesdesk.core.inputs import date_arg
 from salesdesk.core.models import User
 from salesdesk.core.policy import PolicyError, policy_as_of
 from salesdesk.core.services import (
@@ -21,16 +22,16 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         export = sub.add_parser("export", help="write the policy in force to FILE.toml")
         export.add_argument("file")
-        export.add_argument("--as-of", type=dt.date.fromisoformat)
+        export.add_argument("--as-of", type=date_arg)
         imp = sub.add_parser("import", help="validate FILE.toml and apply it")
         imp.add_argument("file")
-        imp.add_argument("--effective-from", type=dt.date.fromisoformat,
+        imp.add_argument("--effective-from", type=date_arg,
                          help="overrides effective_from in the file")  # fmt: skip
         imp.add_argument("--as-user", default=None, help="administrator recorded as the author")
         imp.add_argument("--reason", default="")
         imp.add_argument("--dry-run", action="store_true")
         show = sub.add_parser("show", help="print the policy in force")
-        show.add_argument("--as-of", type=dt.date.fromisoformat)
+        show.add_argument("--as-of", type=date_arg)
         show.add_argument("--format", choices=["text", "json"], default="text")
 
     def handle(self, *args, action, **options):

@@ -1,16 +1,10 @@
 import datetime as dt
-import re
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
 from salesdesk.core import reporting
-
-
-def month_arg(text: str) -> str:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
-        raise ValueError(text)
-    return text
+from salesdesk.core.inputs import date_arg, month_arg
 
 
 class Command(BaseCommand):
@@ -18,9 +12,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name", help=", ".join(sorted(reporting.REGISTRY)))
-        parser.add_argument(
-            "--as-of", type=dt.date.fromisoformat, help="YYYY-MM-DD (default today)"
-        )
+        parser.add_argument("--as-of", type=date_arg, help="YYYY-MM-DD (default today)")
         parser.add_argument("--month", type=month_arg, help="YYYY-MM, for monthly reports")
         parser.add_argument("--format", choices=["json", "csv", "xlsx"], default="json")
         parser.add_argument("--output", "-o", help="write to this file instead of standard output")

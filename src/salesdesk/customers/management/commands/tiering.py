@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand
 
+from salesdesk.core.inputs import date_arg
 from salesdesk.core.policy import policy_as_of
 from salesdesk.customers.services import tiering_apply
 from salesdesk.customers.tiering import propose, quotas, tiering_rows
@@ -11,9 +12,7 @@ class Command(BaseCommand):
     help = "Preview (default) or apply the 2:3:5 tiering of active customers as of a date."
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--as-of", type=dt.date.fromisoformat, help="YYYY-MM-DD (default today)"
-        )
+        parser.add_argument("--as-of", type=date_arg, help="YYYY-MM-DD (default today)")
         parser.add_argument("--apply", action="store_true", help="write the proposed tiers")
 
     def handle(self, *args, as_of, apply, **options):

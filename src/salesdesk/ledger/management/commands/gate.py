@@ -1,13 +1,13 @@
-import datetime as dt
 import sys
-from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from salesdesk.core.inputs import date_arg
 from salesdesk.customers.models import Customer, Project
 from salesdesk.ledger.gate import order_gate
+from salesdesk.lib.money import parse_amount
 
 EXIT_BLOCKED = 3
 
@@ -18,9 +18,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("customer", help="customer code")
         parser.add_argument("--project", help="project code")
-        parser.add_argument(
-            "--as-of", type=dt.date.fromisoformat, help="YYYY-MM-DD (default today)"
-        )
+        parser.add_argument("--as-of", type=date_arg, help="YYYY-MM-DD (default today)")
         parser.add_argument("--amount", default="0", help="value of the delivery asked about")
 
     def handle(self, *args, customer, project, as_of, amount, **options):
@@ -33,8 +31,8 @@ class Command(BaseCommand):
             if project_obj is None:
                 raise CommandError(f"no project {project!r}", returncode=2)
         try:
-            amount_value = Decimal(amount)
-        except InvalidOperation as exc:
+            amount_value = parse_amount(amount)
+        except ValueError as exc:
             raise CommandError(f"--amount: {amount!r} is not a number", returncode=2) from exc
         try:
             verdict = order_gate(
