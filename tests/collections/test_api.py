@@ -136,6 +136,8 @@ def test_it_lists_a_task_with_its_figures_and_sign_offs(people, april, api_for):
 def test_it_shows_the_collected_amount_and_completion_once_the_month_is_assessed(
     people, april, api_for
 ):
+    for persona, as_role in ((people.marketing, "marketing"), (people.finance, "finance")):
+        assert sign(api_for(persona), as_role).status_code == 200
     cycle_run(as_of=D(2026, 5, 1))
 
     task = get(api_for(people.sales1), f"collection-tasks/{april.tasks['P1'].pk}").json()
