@@ -25,7 +25,13 @@ from salesdesk.pipeline import services as pipeline
 from salesdesk.visits import services as visits
 from salesdesk.visits.models import Commitment
 from tests.clock import TODAY
-from tests.factories import ContactFactory, CustomerFactory, PlantFactory, ProjectFactory
+from tests.factories import (
+    ContactFactory,
+    CustomerFactory,
+    PlantFactory,
+    ProductFactory,
+    ProjectFactory,
+)
 
 DATES = ["0001-01-01", "9999-12-31", "1899-12-31", "2201-01-01", "0000-13", "9999-12", "0000-00"]
 HOSTILE = [
@@ -61,6 +67,7 @@ def world(people):
     project = ProjectFactory(
         code="P1", customer=customer, plant=plant, payment_terms_days=30, name="望京工程"
     )
+    ProductFactory(code="C30", name="C30 商品混凝土")
     delivery, _ = ledger.delivery_post(
         actor=None, ticket="T1", project=project, date=days_ago(120), product="C30",
         quantity="10", unit_price="400", unit="m3", plant=plant,

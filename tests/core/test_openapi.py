@@ -16,6 +16,7 @@ LISTS = {
     "/api/v1/claims": "ClaimOut",
     "/api/v1/claim-disputes": "DisputeOut",
     "/api/v1/deliveries": "DeliveryOut",
+    "/api/v1/products": "ProductOut",
     "/api/v1/deliveries/below-floor": "DeliveryOut",
     "/api/v1/invoices": "InvoiceOut",
     "/api/v1/payments": "PaymentOut",
