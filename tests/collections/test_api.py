@@ -406,8 +406,12 @@ def test_it_answers_422_to_a_malformed_sign_off(body, people, april, api_for):
     assert not CollectionTask.objects.filter(marketing_signed_by__isnull=False).exists()
 
 
-def test_it_does_not_sign_issued_or_assessed_tasks(people, april, api_for):
-    cycle_run(as_of=D(2026, 5, 1))  # assesses April
+def test_it_does_not_sign_issued_assessed_or_lapsed_tasks(people, april, api_for):
+    p1, p2 = april.tasks["P1"].pk, april.tasks["P2"].pk
+    for persona, as_role in ((people.marketing, "marketing"), (people.finance, "finance")):
+        assert sign(api_for(persona), as_role, [p1]).json()["signed"] == 1
+    signed_at = CollectionTask.objects.get(pk=p1).marketing_signed_at
+    cycle_run(as_of=D(2026, 5, 1))  # assesses P1 (issued); P2 and P3 were never issued: lapsed
 
     api = api_for(people.marketing)
 
@@ -417,6 +421,10 @@ def test_it_does_not_sign_issued_or_assessed_tasks(people, april, api_for):
         "signed": 0,
         "tasks": [],
     }
-    body = sign(api, "marketing", [april.tasks["P1"].pk]).json()
+    body = sign(api, "marketing", [p1, p2]).json()
     assert body["signed"] == 0
-    assert [(t["status"], t["marketing_signed_by"]) for t in body["tasks"]] == [("assessed", None)]
+    assert sorted((t["project"], t["status"], t["marketing_signed_by"]) for t in body["tasks"]) == [
+        ("P1", "assessed", "marketing"),
+        ("P2", "lapsed", None),
+    ]
+    assert CollectionTask.objects.get(pk=p1).marketing_signed_at == signed_at

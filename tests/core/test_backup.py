@@ -20,7 +20,7 @@ from salesdesk.ledger import services
 from salesdesk.ledger.allocation import invoice_balances, project_balances
 from salesdesk.ledger.models import Delivery, Invoice, Payment, PaymentReversal
 from tests.clock import TODAY
-from tests.factories import CustomerFactory, PlantFactory, ProjectFactory
+from tests.factories import CustomerFactory, PlantFactory, ProductFactory, ProjectFactory
 
 D = dt.date
 
@@ -37,6 +37,7 @@ def post_books(people):
     """Two customers of two salespeople, a season of deliveries, invoices and payments,
     one payment reversed: every posting audited."""
     plant = PlantFactory(code="P1")
+    ProductFactory(code="C30")
     finance = people.finance
     projects = [
         ProjectFactory(customer=CustomerFactory(owner=owner), plant=plant)

@@ -16,8 +16,10 @@ from django import forms
 from django.core.signals import got_request_exception
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from salesdesk.collections.models import CollectionTask, DunningLetter, LegalCase, SupplyHold
+from salesdesk.core.services import token_create
 from salesdesk.customers import claims
 from salesdesk.customers.models import ClaimDispute
 from salesdesk.ledger import services as ledger
@@ -113,8 +115,9 @@ def world(people):
         actor=people.sales1, customer=customer, date=days_ago(5), outcome="advance",
         commitment={"what": "试配", "due": days_ago(-5), "who": "张伟"},
     )  # fmt: skip
+    token, _key = token_create(user=people.sales1, now=timezone.now(), name="probe")
     return SimpleNamespace(
-        people=people, customer=customer, contact=contact, project=project,
+        token=token, people=people, customer=customer, contact=contact, project=project,
         delivery=delivery, invoice=invoice, payment=payment, offset=offset, letter=letter,
         claim=claim, dispute=dispute, product=product, opportunity=opportunity, visit=visit,
         commitment=Commitment.objects.get(visit=visit), month=month,
@@ -146,7 +149,9 @@ def addresses(world) -> dict[str, list[str]]:
     month = w.month.strftime("%Y-%m")
     return {
         "home": ["/"], "login": ["/login/"], "logout": [], "set_language": ["/i18n/setlang/"],
-        "policy": ["/policy/"],
+        "policy": ["/policy/"], "healthz": ["/healthz"],
+        "token_list": ["/tokens/"], "token_revoke_all": ["/tokens/revoke-all/"],
+        "token_revoke": [f"/tokens/{w.token.pk}/revoke/", "/tokens/99999999/revoke/"],
         "customer_list": ["/customers/"], "customer_create": ["/customers/new/"],
         "tiering_preview": ["/customers/tiering/"], "tiering_apply": ["/customers/tiering/apply/"],
         "tiering_history": ["/customers/tiering/history/"],
@@ -172,7 +177,9 @@ def addresses(world) -> dict[str, list[str]]:
         "project_statement": [f"{p}/statement/"],
         "project_statement_download": [f"{p}/statement.{fmt}" for fmt in ("pdf", "xlsx", "csv", "nope")],
         "aging": ["/aging/"], "aging_export": [f"/aging/export.{fmt}" for fmt in ("csv", "xlsx", "json", "nope")],
-        "floor_prices": ["/floor-prices/"], "floor_below": ["/deliveries/below-floor/"],
+        "floor_prices": ["/floor-prices/"],
+        "products": ["/products/"], "product_edit": ["/products/C30/edit/", "/products/nope/edit/"],
+        "delivery_override": [f"{p}/delivery-override/"], "floor_below": ["/deliveries/below-floor/"],
         "floor_approve": [f"/deliveries/{w.delivery.pk}/approve/"],
         "collections_tasks": ["/collections/tasks/"], "collections_tasks_sign": ["/collections/tasks/sign/"],
         "collections_task_letter": [

@@ -14,7 +14,8 @@ from tests.factories import CustomerFactory, PlantFactory, ProductFactory, Proje
 from tests.imports.conftest import run_import, write_xlsx
 
 TOMORROW = TODAY + dt.timedelta(days=1)
-FAR = "9999-12-31"
+FAR = "9999-12-31"  # outside the dates any input may carry (1900-2200)
+LATE = "2100-01-01"  # a valid date, but after today
 
 
 @pytest.fixture
@@ -62,34 +63,50 @@ def test_the_api_takes_a_record_dated_today(kind, people, book, api_for):
 
 def test_an_invoice_may_fall_due_after_today(people, book, api_for):
     response = api_for(people.finance).post(
-        "/api/v1/invoices", BODIES["invoices"] | {"date": TODAY.isoformat(), "due_date": FAR},
+        "/api/v1/invoices", BODIES["invoices"] | {"date": TODAY.isoformat(), "due_date": LATE},
         content_type="application/json",
     )  # fmt: skip
     assert response.status_code == 201
-    assert response.json()["due_date"] == FAR
+    assert response.json()["due_date"] == LATE
 
 
+def test_a_due_date_outside_1900_2200_is_refused(people, book, api_for):
+    response = api_for(people.finance).post(
+        "/api/v1/invoices", BODIES["invoices"] | {"date": TODAY.isoformat(), "due_date": FAR},
+        content_type="application/json",
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert "due_date" in str(response.json()["detail"])
+    assert not Invoice.objects.exists()
+
+
+PAGE_FORMS = {
+    "deliveries": {"delivery-ticket": "T1", "delivery-product": "C30", "delivery-quantity": "1",
+                   "delivery-unit": "m3", "delivery-unit_price": "400"},
+    "invoices": {"invoice-number": "I1", "invoice-amount": "100"},
+    "payments": {"payment-reference": "R1", "payment-amount": "100", "payment-method": "bank"},
+}  # fmt: skip
+PREFIX = {"deliveries": "delivery", "invoices": "invoice", "payments": "payment"}
+
+
+@pytest.mark.parametrize("path", PAGE_FORMS)
 @pytest.mark.parametrize(
-    ("path", "data"),
-    [
-        ("deliveries", {"delivery-ticket": "T1", "delivery-product": "C30",
-                        "delivery-quantity": "1", "delivery-unit": "m3",
-                        "delivery-unit_price": "400", "delivery-date": FAR}),
-        ("invoices", {"invoice-number": "I1", "invoice-amount": "100", "invoice-date": FAR}),
-        ("payments", {"payment-reference": "R1", "payment-amount": "100",
-                      "payment-method": "bank", "payment-date": FAR}),
-    ],
+    ("day", "message"),
+    [(FAR, "between 1900-01-01 and 2200-12-31"), (LATE, "after today"),
+     (TOMORROW.isoformat(), "after today")],
 )  # fmt: skip
-def test_the_page_refuses_a_money_record_dated_9999_12_31(path, data, people, book, page_for):
+def test_the_page_refuses_a_money_record_dated_after_today(
+    path, day, message, people, book, page_for
+):
+    data = PAGE_FORMS[path] | {f"{PREFIX[path]}-date": day}
     response = page_for(people.admin).post(f"/projects/P1/{path}/new/", data)
 
     assert response.status_code == 200
-    assert response.context["form"].errors["date"]
-    assert "after today" in " ".join(response.context["form"].errors["date"])
+    assert message in " ".join(response.context["form"].errors["date"])
     assert not MODELS[path].objects.exists()
 
 
-def test_the_import_refuses_money_records_dated_9999_12_31_naming_the_column(
+def test_the_import_refuses_money_records_dated_outside_the_companys_time_naming_the_column(
     people, book, tmp_path: Path
 ):
     sheets = {
@@ -97,7 +114,7 @@ def test_the_import_refuses_money_records_dated_9999_12_31_naming_the_column(
             ["ticket", "project", "date", "product", "quantity", "unit_price"],
             ["T1", "P1", FAR, "C30", "1", "400"],
         ],
-        "invoices": [["number", "project", "date", "amount"], ["I1", "P1", FAR, "100"]],
+        "invoices": [["number", "project", "date", "amount"], ["I1", "P1", LATE, "100"]],
         "payments": [["reference", "project", "date", "amount"], ["R1", "P1", "1999-01-01", "100"]],
         "expenses": [
             ["reference", "salesperson", "date", "amount"],
@@ -110,11 +127,11 @@ def test_the_import_refuses_money_records_dated_9999_12_31_naming_the_column(
     assert outcome.code == 2
     lines = outcome.err_lines
     assert any(
-        line.startswith("sheet deliveries row 2 column date: The date 9999-12-31 is after today")
+        line.startswith("sheet deliveries row 2 column date: 9999-12-31 is outside 1900-01-01 to 2200-12-31")
         for line in lines
     )
     assert any(
-        line.startswith("sheet invoices row 2 column date: The date 9999-12-31 is after today")
+        line.startswith(f"sheet invoices row 2 column date: The date {LATE} is after today")
         for line in lines
     )
     assert any(
