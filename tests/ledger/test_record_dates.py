@@ -127,7 +127,9 @@ def test_the_import_refuses_money_records_dated_outside_the_companys_time_naming
     assert outcome.code == 2
     lines = outcome.err_lines
     assert any(
-        line.startswith("sheet deliveries row 2 column date: 9999-12-31 is outside 1900-01-01 to 2200-12-31")
+        line.startswith(
+            "sheet deliveries row 2 column date: 9999-12-31 is outside 1900-01-01 to 2200-12-31"
+        )
         for line in lines
     )
     assert any(
