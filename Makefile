@@ -23,6 +23,7 @@ demo: install system-deps
 	$(BIN)/salesdesk serve
 
 test: install system-deps
+	$(BIN)/lint-imports
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: install
