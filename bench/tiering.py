@@ -223,8 +223,9 @@ def main() -> None:
 
     from salesdesk.core.models import User
     from salesdesk.core.policy import policy_as_of
-    from salesdesk.customers.reports import tiers_report
-    from salesdesk.customers.tiering import propose, quotas, tiering_rows
+    from salesdesk.tiering.ranking import propose, quotas
+    from salesdesk.tiering.reports import tiers_report
+    from salesdesk.tiering.selectors import tiering_rows
 
     as_of = args.as_of
     policy = policy_as_of(as_of)

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "salesdesk.collections",
     "salesdesk.pipeline",
     "salesdesk.visits",
+    "salesdesk.tiering",
     "salesdesk.demo",
 ]
 

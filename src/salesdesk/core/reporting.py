@@ -25,7 +25,7 @@ REGISTRY: dict[str, str] = {
     "letters": "salesdesk.collections.reports:letters_report",
     "holds": "salesdesk.collections.reports:holds_report",
     "tasks": "salesdesk.collections.reports:tasks_report",
-    "tiers": "salesdesk.customers.reports:tiers_report",
+    "tiers": "salesdesk.tiering.reports:tiers_report",
     "pipeline": "salesdesk.pipeline.reports:pipeline_report",
 }
 

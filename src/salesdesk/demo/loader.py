@@ -68,6 +68,7 @@ from salesdesk.ledger.models import (
 from salesdesk.lib import names
 from salesdesk.pipeline import services as pipeline_services
 from salesdesk.pipeline.models import FabProduct, Opportunity, OpportunityTouch
+from salesdesk.tiering.services import tiering_apply
 from salesdesk.visits import services as visit_services
 from salesdesk.visits.models import Commitment, Visit
 from salesdesk.visits.services import CommitmentIn
@@ -529,7 +530,7 @@ def tiering_ensure(as_of: dt.date) -> Counter | None:
     before. Returns the customers per tier, or None when nothing was done."""
     if Customer.objects.exclude(tier="").exists() or CustomerTierChange.objects.exists():
         return None
-    changed = customer_services.tiering_apply(actor=None, as_of=as_of)
+    changed = tiering_apply(actor=None, as_of=as_of)
     return Counter(str(proposal.proposed) for proposal in changed)
 
 

@@ -7,9 +7,10 @@ import pytest
 
 from salesdesk.core.policy import policy_as_of
 from salesdesk.customers.models import CustomerTierChange
-from salesdesk.customers.services import tiering_apply
-from salesdesk.customers.tiering import TierRow, propose, quotas, tiering_rows
 from salesdesk.ledger import services as ledger
+from salesdesk.tiering.ranking import TierRow, propose, quotas
+from salesdesk.tiering.selectors import tiering_rows
+from salesdesk.tiering.services import tiering_apply
 from tests.factories import CustomerFactory, ProjectFactory
 
 D = dt.date
@@ -195,7 +196,7 @@ def test_it_lets_the_ties_for_the_last_place_go_by_amount_then_code(policy):
 
 
 def test_it_marks_each_change_and_summarises_the_proposal(policy):
-    from salesdesk.customers.tiering import changes_digest, summarise
+    from salesdesk.tiering.ranking import changes_digest, summarise
 
     tiers = {"C01": "strategic", "C02": "key", "C03": "", "C05": "key", "C10": "key"}
     rows = [row(r.code, r.business_score, r.credit_rating, r.invoiced, tiers.get(r.code, "general"),
@@ -220,7 +221,7 @@ def test_it_applies_nothing_when_a_customer_was_locked_after_the_proposal_was_re
 ):
     from django.core.exceptions import ValidationError
 
-    from salesdesk.customers import tiering
+    from salesdesk.tiering import services
 
     a = CustomerFactory(code="A", business_score=100, credit_rating="A")
     CustomerFactory(code="B", business_score=0, credit_rating="D")
@@ -228,7 +229,7 @@ def test_it_applies_nothing_when_a_customer_was_locked_after_the_proposal_was_re
     # A manager locks A in general between the read and the write.
     a.tier, a.tier_locked, a.tier_lock_reason = "general", True, "观察期"
     a.save()
-    monkeypatch.setattr(tiering, "tiering_rows", lambda as_of: stale)
+    monkeypatch.setattr(services, "tiering_rows", lambda as_of: stale)
 
     with pytest.raises(ValidationError):
         tiering_apply(actor=people.manager1, as_of=D(2026, 6, 30))

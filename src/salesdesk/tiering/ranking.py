@@ -11,10 +11,9 @@ Customers are ranked by score (ties: larger invoiced amount, then code). With sh
 general. A locked customer keeps its tier and takes one of that tier's places; the other
 places go down the ranking.
 
-`propose` is a pure function of its rows; `tiering_rows` reads them, set-based.
+`propose` is a pure function of its rows; `selectors.tiering_rows` reads them, set-based.
 """
 
-import datetime as dt
 import gc
 import hashlib
 from contextlib import contextmanager
@@ -22,10 +21,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter, itemgetter
 
-from django.db.models import Sum
-
 from salesdesk.core.policy import Policy
-from salesdesk.customers.choices import CustomerStatus, Tier
+from salesdesk.customers.choices import Tier
 
 RATING_POINTS = {"A": Decimal(100), "B": Decimal(75), "C": Decimal(50), "D": Decimal(25)}
 MISSING_POINTS = Decimal(50)
@@ -236,53 +233,3 @@ def summarise(proposals: list[Proposal], policy: Policy) -> Summary:
     return Summary(
         len(proposals), places, locked, current, proposed, changes, changes_digest(proposals)
     )
-
-
-def tiering_rows(as_of: dt.date) -> list[TierRow]:
-    """Every active customer with its amount invoiced in the 12 months up to `as_of`
-    (invoices dated after the same day a year earlier, not reversed by `as_of`).
-
-    Two set-based queries: the customers, and the invoiced totals per customer. A total
-    per customer as a correlated subquery made the database probe the invoices once per
-    customer (1.7 s for 100,000 on PostgreSQL, against 0.3 s for one grouped scan)."""
-    from salesdesk.customers.models import Customer
-    from salesdesk.ledger.models import Invoice
-
-    totals = dict(
-        Invoice.objects.filter(date__gt=_year_before(as_of), date__lte=as_of)
-        .exclude(reversal__date__lte=as_of)
-        .order_by()
-        .values("project__customer")
-        .annotate(total=Sum("amount"))
-        .values_list("project__customer", "total")
-    )
-    customers = (
-        Customer.objects.filter(status=CustomerStatus.ACTIVE)
-        .order_by()
-        .values_list(
-            "pk",
-            "code",
-            "name",
-            "business_score",
-            "credit_rating",
-            "tier",
-            "tier_locked",
-            "tier_lock_reason",
-        )
-    )
-    with gc_paused():
-        return [
-            TierRow(pk, code, name, score, rating, _money(totals.get(pk)), tier, locked, why)
-            for pk, code, name, score, rating, tier, locked, why in customers
-        ]
-
-
-def _money(amount) -> Decimal:
-    return ZERO if amount is None else Decimal(amount).quantize(CENT)
-
-
-def _year_before(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)

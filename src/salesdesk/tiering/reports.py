@@ -1,11 +1,12 @@
-"""Customer reports in the published shapes of FORMATS.md."""
+"""The tiers report in its published shape (FORMATS.md)."""
 
 import datetime as dt
 from decimal import Decimal
 
 from salesdesk.core.policy import policy_as_of
 from salesdesk.core.reporting import Report
-from salesdesk.customers.tiering import Proposal, gc_paused, propose, tiering_rows
+from salesdesk.tiering.ranking import Proposal, gc_paused, propose
+from salesdesk.tiering.selectors import tiering_rows
 
 
 def tier_row(p: Proposal) -> dict:

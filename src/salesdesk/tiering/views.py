@@ -29,10 +29,11 @@ from salesdesk.core.models import User
 from salesdesk.core.pagination import Page, paginate
 from salesdesk.core.policy import policy_as_of
 from salesdesk.core.services import PermissionDenied
-from salesdesk.customers import services
 from salesdesk.customers.choices import Tier
 from salesdesk.customers.models import Customer, CustomerTierChange
-from salesdesk.customers.tiering import Proposal, propose, summarise, tiering_rows
+from salesdesk.tiering import services
+from salesdesk.tiering.ranking import Proposal, propose, summarise
+from salesdesk.tiering.selectors import tiering_rows
 
 # Who may read the preview and the history, and who may apply or lock (DOMAIN §2: "a
 # manager may lock a customer's tier"; the services check the same).
@@ -178,7 +179,7 @@ def tiering_preview(request):
         "base_query": _query_without(request, "page", "show"),
         "apply_url": reverse("tiering_apply") + f"?as_of={as_of.isoformat()}",
     }
-    return render(request, "customers/tiering_preview.html", context)
+    return render(request, "tiering/preview.html", context)
 
 
 class ApplyForm(forms.Form):
@@ -223,7 +224,7 @@ def tiering_apply(request):
         "is_future": as_of > timezone.localdate(),
         "preview_url": reverse("tiering_preview") + f"?as_of={as_of.isoformat()}&show=changes",
     }
-    return render(request, "customers/tiering_apply.html", context)
+    return render(request, "tiering/apply.html", context)
 
 
 class HistoryForm(forms.Form):
@@ -290,4 +291,4 @@ def tiering_history(request):
         ).order_by("username"),
         "system": SYSTEM,
     }
-    return render(request, "customers/tiering_history.html", context)
+    return render(request, "tiering/history.html", context)

@@ -14,11 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from salesdesk.core.policy import policy_as_of
 from salesdesk.core.schemas import DateIn
 from salesdesk.core.services import PermissionDenied
-from salesdesk.customers import selectors, services
+from salesdesk.customers import selectors
+from salesdesk.customers import services as customer_services
 from salesdesk.customers.models import Customer
-from salesdesk.customers.reports import tier_row, tiers_report
-from salesdesk.customers.tiering import propose, summarise, tiering_rows
-from salesdesk.customers.tiering_views import can_apply, can_read, filter_proposals, page_of
+from salesdesk.tiering import services
+from salesdesk.tiering.ranking import propose, summarise
+from salesdesk.tiering.reports import tier_row, tiers_report
+from salesdesk.tiering.selectors import tiering_rows
+from salesdesk.tiering.views import can_apply, can_read, filter_proposals, page_of
 
 router = Router(tags=["tiering"])
 
@@ -242,7 +245,7 @@ class TierOut(Schema):
 def customer_set_tier(request, code: str, payload: TierIn):
     _require_applier(request)
     customer = selectors.customer_get(request.user, code)
-    changed = services.customer_set_tier(
+    changed = customer_services.customer_set_tier(
         actor=request.user,
         customer=customer,
         tier=payload.tier or "",

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from salesdesk.core.models import AuditEntry
 from salesdesk.customers.models import Customer, CustomerTierChange
-from tests.customers.tiering_data import AS_OF, CHANGES, LOCK_REASON, PROPOSED, RANKED, make_ten
+from tests.tiering.tiering_data import AS_OF, CHANGES, LOCK_REASON, PROPOSED, RANKED, make_ten
 
 PREVIEW = f"/customers/tiering/?as_of={AS_OF}"
 APPLY = "/customers/tiering/apply/"
@@ -49,7 +49,7 @@ def test_it_previews_every_active_customer_in_rank_order_with_its_proposed_tier(
     response = page_for(people.manager1).get(PREVIEW)
 
     assert response.status_code == 200
-    assert response.templates[0].name == "customers/tiering_preview.html"
+    assert response.templates[0].name == "tiering/preview.html"
     rows = shown(response)
     assert [code for code, _tier, _change in rows] == RANKED  # the dormant D01 is not tiered
     assert {code: tier for code, tier, _change in rows} == PROPOSED
@@ -238,7 +238,8 @@ def test_it_lets_an_administrator_apply_but_not_marketing(people, ten, page_for)
 
 @pytest.fixture
 def history(people, ten, page_for):
-    from salesdesk.customers.services import customer_set_tier, tiering_apply
+    from salesdesk.customers.services import customer_set_tier
+    from salesdesk.tiering.services import tiering_apply
 
     tiering_apply(actor=people.manager1, as_of=AS_OF)
     customer_set_tier(

@@ -4,8 +4,9 @@ from django.core.management.base import BaseCommand
 
 from salesdesk.core.inputs import date_arg
 from salesdesk.core.policy import policy_as_of
-from salesdesk.customers.services import tiering_apply
-from salesdesk.customers.tiering import propose, quotas, tiering_rows
+from salesdesk.tiering.ranking import propose, quotas
+from salesdesk.tiering.selectors import tiering_rows
+from salesdesk.tiering.services import tiering_apply
 
 
 class Command(BaseCommand):
