@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "salesdesk.pipeline",
     "salesdesk.visits",
     "salesdesk.tiering",
+    "salesdesk.analytics",
     "salesdesk.demo",
 ]
 

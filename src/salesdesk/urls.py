@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from salesdesk.analytics import views as analytics_views
 from salesdesk.api import api
 from salesdesk.core import views as core_views
 from salesdesk.core.forms import LoginForm
@@ -13,7 +14,7 @@ from salesdesk.tiering import views as tiering_views
 handler500 = "salesdesk.core.middleware.server_error"
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", analytics_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path(
         "login/",

@@ -17,8 +17,8 @@ import pytest
 from django.core.management import call_command
 from openpyxl import Workbook, load_workbook
 
+from salesdesk.analytics.reports import REGISTRY
 from salesdesk.collections.cycle import cycle_run
-from salesdesk.core.reporting import REGISTRY
 from salesdesk.ledger import services
 from salesdesk.lib import spreadsheet
 from salesdesk.pipeline import services as pipeline_services

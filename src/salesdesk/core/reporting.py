@@ -2,32 +2,20 @@
 
 A report builder returns rows and totals whose values are already in their published
 form (money as strings with two decimals, dates as ISO strings). This module wraps them
-in the envelope and writes JSON, CSV or XLSX.
+in the envelope and writes JSON, CSV or XLSX. The registry of reports by name is
+`analytics.reports`, above every app that builds one.
 """
 
 import datetime as dt
-import importlib
 import io
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
 
 from salesdesk.lib import spreadsheet
-
-# Report name -> "module:function". Each function takes keyword arguments
-# (as_of or month, user, filters) and returns a Report.
-REGISTRY: dict[str, str] = {
-    "aging": "salesdesk.ledger.reports:aging_report",
-    "letters": "salesdesk.collections.reports:letters_report",
-    "holds": "salesdesk.collections.reports:holds_report",
-    "tasks": "salesdesk.collections.reports:tasks_report",
-    "tiers": "salesdesk.tiering.reports:tiers_report",
-    "pipeline": "salesdesk.pipeline.reports:pipeline_report",
-}
 
 
 class ReportError(ValueError):
@@ -52,13 +40,6 @@ class Report:
         document["rows"] = self.rows
         document["totals"] = self.totals
         return document
-
-
-def builder(name: str) -> Callable[..., Report]:
-    if name not in REGISTRY:
-        raise ReportError(f"unknown report {name!r}; known: {', '.join(sorted(REGISTRY))}")
-    module_name, function = REGISTRY[name].split(":")
-    return getattr(importlib.import_module(module_name), function)
 
 
 def flatten(row: dict, prefix: str = "") -> dict:

@@ -1,4 +1,3 @@
-import datetime as dt
 import logging
 
 from django.contrib import messages
@@ -23,7 +22,6 @@ from salesdesk.core.services import (
     token_revoke,
     tokens_revoke_all,
 )
-from salesdesk.customers.selectors import archive_counts
 
 logger = logging.getLogger(__name__)
 
@@ -41,30 +39,6 @@ def healthz(request):
         logger.exception("health check: the database does not answer")
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
-
-
-@login_required
-def home(request):
-    from salesdesk.collections.today import today_for
-
-    context = {"counts": archive_counts(request.user), **today_for(request.user)}
-    if request.user.has_role("sales", "manager"):
-        context.update(_sales_reminders(request.user))
-    return render(request, "core/home.html", context)
-
-
-def _sales_reminders(user) -> dict:
-    """Visits and reduced-contact touches due, for the people who make them."""
-    from salesdesk.pipeline.selectors import Context, touches_due
-    from salesdesk.visits.reminders import visit_reminders
-
-    today = dt.date.today()
-    due = touches_due(user, Context.as_of(today))
-    return {
-        "visits": visit_reminders(user, today),
-        "touches": list(due[:5]),
-        "touches_count": due.count(),
-    }
 
 
 @login_required

@@ -3,6 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from salesdesk.analytics import reports
 from salesdesk.core import reporting
 from salesdesk.core.inputs import date_arg, month_arg
 
@@ -11,7 +12,7 @@ class Command(BaseCommand):
     help = "Print a report (aging, ...) as JSON, CSV or XLSX. See docs/reports.md."
 
     def add_arguments(self, parser):
-        parser.add_argument("name", help=", ".join(sorted(reporting.REGISTRY)))
+        parser.add_argument("name", help=", ".join(sorted(reports.REGISTRY)))
         parser.add_argument("--as-of", type=date_arg, help="YYYY-MM-DD (default today)")
         parser.add_argument("--month", type=month_arg, help="YYYY-MM, for monthly reports")
         parser.add_argument("--format", choices=["json", "csv", "xlsx"], default="json")
@@ -19,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, name, as_of, month, format, output, **options):
         try:
-            build = reporting.builder(name)
+            build = reports.builder(name)
         except reporting.ReportError as exc:
             raise CommandError(str(exc)) from exc
         kwargs = {"as_of": as_of or dt.date.today()}
