@@ -13,6 +13,8 @@ from salesdesk.core.middleware import unexpected_error
 from salesdesk.customers.api import router as customers_router
 from salesdesk.customers.claims_api import router as claims_router
 from salesdesk.ledger.api import router as ledger_router
+from salesdesk.ledger.api_catalogue import router as catalogue_router
+from salesdesk.ledger.api_offsets import router as offsets_router
 from salesdesk.lib.errors import Conflict
 from salesdesk.pipeline.api import router as pipeline_router
 from salesdesk.tiering.api import router as tiering_router
@@ -96,6 +98,8 @@ api.add_router("/", claims_router)
 api.add_router("/", customers_router)
 api.add_router("/", tiering_router)
 api.add_router("/", ledger_router)
+api.add_router("/", catalogue_router)
+api.add_router("/", offsets_router)
 api.add_router("/", pipeline_router)
 api.add_router("/", visits_router)
 api.add_router("/", collections_router)

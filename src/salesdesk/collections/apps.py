@@ -9,6 +9,10 @@ class CollectionsConfig(AppConfig):
 
     def ready(self):
         # The ledger learns of supply holds through its registries, never by importing us.
+        from salesdesk.collections import views
         from salesdesk.collections.gate import register
+        from salesdesk.customers.panels import register_panel
 
         register()
+        register_panel("customer", "collections", views.customer_panel, order=10)
+        register_panel("project", "collections", views.project_panel, order=10)

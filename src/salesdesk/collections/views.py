@@ -44,6 +44,7 @@ from salesdesk.core.pagination import paginate
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.choices import ProjectStatus
 from salesdesk.customers.models import Customer, Project
+from salesdesk.customers.panels import Fragment
 from salesdesk.customers.selectors import project_get
 from salesdesk.lib.money import ZERO
 
@@ -361,6 +362,24 @@ def legal(request):
 def customer_hold(customer: Customer) -> SupplyHold | None:
     """The hold the customer is under today, if any (for the banner)."""
     return holds_in_force([customer.pk], dt.date.today()).get(customer.pk)
+
+
+def customer_panel(request, customer: Customer) -> list[Fragment]:
+    """The hold banner of the customer page (customers/panels.py)."""
+    return [Fragment("alerts", "collections/_hold_banner.html", {"hold": customer_hold(customer)})]
+
+
+def project_panel(request, project: Project) -> list[Fragment]:
+    """The legal notice, the hold banner and the collections section of the project page,
+    and the hold again in the ledger's delivery form (customers/panels.py)."""
+    context = project_collections_context(request, project)
+    return [
+        Fragment("alerts", "collections/_legal_notice.html", context),
+        Fragment("alerts", "collections/_hold_banner.html", context),
+        Fragment("sections", "collections/_project_collections.html", context),
+        # Inside the ledger's delivery form: the hold, short.
+        Fragment("delivery_alerts", "collections/_hold_banner.html", {**context, "compact": True}),
+    ]
 
 
 def project_collections_context(request, project: Project) -> dict:

@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from salesdesk.collections.views import customer_hold, project_collections_context
 from salesdesk.core.access import assignable_owners, can_edit_archive, can_reassign_owner
 from salesdesk.core.forms import add_service_errors
 from salesdesk.core.pagination import paginate
@@ -18,9 +17,7 @@ from salesdesk.core.services import PermissionDenied
 from salesdesk.customers import selectors, services
 from salesdesk.customers.forms import ContactForm, CustomerForm, ProjectForm, ReassignForm, TierForm
 from salesdesk.customers.models import Contact
-from salesdesk.ledger.selectors import customer_first_delivery
-from salesdesk.ledger.views import project_ledger_context
-from salesdesk.visits.views import customer_visits_context
+from salesdesk.customers.panels import panels_for
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -87,7 +84,6 @@ def customer_detail(request, code):
         "customer": customer,
         "contacts": selectors.customer_contacts(customer),
         "has_decision_maker": selectors.customer_has_decision_maker(customer),
-        "first_delivery": customer_first_delivery(customer),
         "projects": selectors.customer_projects(request.user, customer),
         "owner_changes": customer.owner_changes.select_related(
             "from_owner", "to_owner", "changed_by"
@@ -104,8 +100,7 @@ def customer_detail(request, code):
         "can_edit": can_edit_archive(request.user),
         "can_reassign": can_reassign_owner(request.user),
         "can_set_tier": request.user.is_admin or request.user.has_role("manager"),
-        "hold": customer_hold(customer),
-        **customer_visits_context(request, customer),
+        "panels": panels_for("customer", request, customer),
     }
     return render(request, "customers/customer_detail.html", context)
 
@@ -283,8 +278,7 @@ def project_detail(request, code):
         "customer_visible": customer_visible,
         "audit": selectors.project_audit(project),
         "can_edit": can_edit_archive(request.user),
-        **project_ledger_context(request, project),
-        **project_collections_context(request, project),
+        "panels": panels_for("project", request, project),
     }
     return render(request, "customers/project_detail.html", context)
 

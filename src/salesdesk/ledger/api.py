@@ -1,5 +1,6 @@
 """Ledger endpoints: posting deliveries, invoices, payments and expenses; reversals;
-project balances; aging; the order gate; floor prices; asset offsets.
+project balances; aging; the order gate and its overrides. Floor prices and the product
+catalogue are in api_catalogue.py, asset offsets in api_offsets.py.
 
 Writes go through ledger.services, which check the caller's roles and the values. Every
 read is scoped to what the caller may see. A record named in the path that the caller
@@ -11,10 +12,10 @@ import datetime as dt
 from decimal import ROUND_DOWN, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from salesdesk.core.choices import Role
 from salesdesk.core.models import Plant, User
@@ -29,22 +30,16 @@ from salesdesk.ledger.allocation import bucket_names, invoice_balances, project_
 from salesdesk.ledger.choices import PaymentMethod
 from salesdesk.ledger.gate import order_gate
 from salesdesk.ledger.models import (
-    AssetOffset,
     Delivery,
     DeliveryOverride,
     Expense,
-    FloorPrice,
     Invoice,
     Payment,
     Product,
 )
 from salesdesk.ledger.reports import aging_report
 from salesdesk.ledger.schemas import (
-    AcceptIn,
     AgingOut,
-    AppraiseIn,
-    AssetOffsetIn,
-    AssetOffsetOut,
     DeliveryIn,
     DeliveryOut,
     DeliveryOverrideIn,
@@ -52,9 +47,6 @@ from salesdesk.ledger.schemas import (
     DeliveryPage,
     ExpenseIn,
     ExpenseOut,
-    FloorPriceIn,
-    FloorPriceOut,
-    FloorPricePage,
     GateOut,
     InvoiceIn,
     InvoiceOut,
@@ -63,12 +55,7 @@ from salesdesk.ledger.schemas import (
     PaymentOut,
     PaymentPage,
     PriceApprovalIn,
-    ProductIn,
-    ProductOut,
-    ProductPage,
-    ProductPatch,
     ProjectBalanceOut,
-    RejectIn,
     ReversalIn,
 )
 
@@ -494,193 +481,6 @@ def gate(
         "project": verdict.project,
         "as_of": verdict.as_of,
     }
-
-
-# Floor prices ------------------------------------------------------------------------
-
-
-class FloorPriceQuery(Schema):
-    product: str | None = column(FloorPrice, "product", None)
-    plant: str | None = column(Plant, "code", None)
-    page: int = 1
-    page_size: int = 50
-
-
-@router.get("/floor-prices", response=FloorPricePage, summary="Floor prices, newest first")
-def floor_price_list(request, query: Query[FloorPriceQuery]):
-    # Company-wide rows first on both engines (PostgreSQL sorts NULL last by default).
-    queryset = FloorPrice.objects.select_related("product", "plant", "set_by").order_by(
-        "product__code", F("plant__code").asc(nulls_first=True), "-effective_from"
-    )
-    if query.product:
-        queryset = queryset.filter(product__code=query.product)
-    if query.plant:
-        queryset = queryset.filter(plant__code=query.plant)
-    return _page(queryset, query)
-
-
-@router.post(
-    "/floor-prices",
-    response={200: FloorPriceOut, 201: FloorPriceOut},
-    summary="Set a floor price from a date (managers, admin)",
-    description="201 for a new (product, plant, effective_from); 200 when it replaces the "
-    "price of an existing one.",
-)
-def floor_price_set(request, payload: FloorPriceIn):
-    _require(request.user, PRICE_SETTERS, _("Only a sales manager may set floor prices."))
-    plant = _plant_ref(payload.plant)
-    product = _product_ref(payload.product)
-    existed = FloorPrice.objects.filter(
-        product=product, plant=plant, effective_from=payload.effective_from
-    ).exists()
-    row = services.floor_price_set(
-        actor=request.user,
-        product=product,
-        plant=plant,
-        price=payload.price,
-        effective_from=payload.effective_from,
-    )
-    return Status(
-        200 if existed else 201,
-        FloorPrice.objects.select_related("product", "plant", "set_by").get(pk=row.pk),
-    )
-
-
-# Asset offsets -----------------------------------------------------------------------
-
-
-def _offsets(user: User) -> QuerySet:
-    return (
-        AssetOffset.objects.visible_to(user)
-        .select_related("project", "payment")
-        .prefetch_related("steps__actor")
-        .order_by("-created_at", "-id")
-    )
-
-
-@router.get(
-    "/projects/{code}/asset-offsets",
-    response=list[AssetOffsetOut],
-    summary="A project's asset offsets with their timelines",
-)
-def offset_list(request, code: str):
-    project = Project.objects.visible_to(request.user).get(code=code)
-    return list(_offsets(request.user).filter(project=project))
-
-
-@router.post(
-    "/projects/{code}/asset-offsets",
-    response={201: AssetOffsetOut},
-    summary="Apply to settle debt with goods or assets (sales, managers, admin)",
-)
-def offset_apply(request, code: str, payload: AssetOffsetIn):
-    project = Project.objects.visible_to(request.user).get(code=code)
-    offset = services.offset_apply(
-        actor=request.user,
-        project=project,
-        items=payload.items,
-        claimed_value=payload.claimed_value,
-    )
-    return Status(201, _offsets(request.user).get(pk=offset.pk))
-
-
-@router.get("/asset-offsets/{offset_id}", response=AssetOffsetOut)
-def offset_detail(request, offset_id: int):
-    return _offsets(request.user).get(pk=offset_id)
-
-
-@router.post(
-    "/asset-offsets/{offset_id}/appraise",
-    response=AssetOffsetOut,
-    summary="Finance sets the appraised value",
-)
-def offset_appraise(request, offset_id: int, payload: AppraiseIn):
-    offset = _offsets(request.user).get(pk=offset_id)
-    services.offset_appraise(
-        actor=request.user,
-        offset=offset,
-        appraised_value=payload.appraised_value,
-        note=payload.note,
-    )
-    return _offsets(request.user).get(pk=offset_id)
-
-
-@router.post(
-    "/asset-offsets/{offset_id}/accept",
-    response=AssetOffsetOut,
-    summary="Supply accepts the goods; a payment of method offset is posted at the appraised value",
-)
-def offset_accept(request, offset_id: int, payload: AcceptIn):
-    offset = _offsets(request.user).get(pk=offset_id)
-    services.offset_accept(
-        actor=request.user, offset=offset, date=payload.date, note=payload.note,
-        today=timezone.localdate(),
-    )  # fmt: skip
-    return _offsets(request.user).get(pk=offset_id)
-
-
-@router.post(
-    "/asset-offsets/{offset_id}/reject",
-    response=AssetOffsetOut,
-    summary="Reject at the current step (finance before appraisal, supply before acceptance)",
-)
-def offset_reject(request, offset_id: int, payload: RejectIn):
-    offset = _offsets(request.user).get(pk=offset_id)
-    services.offset_reject(actor=request.user, offset=offset, reason=payload.reason)
-    return _offsets(request.user).get(pk=offset_id)
-
-
-# The product catalogue ---------------------------------------------------------------
-
-
-class ProductQuery(Schema):
-    q: str | None = Field(None, description="part of the code or name")
-    page: int = 1
-    page_size: int = 50
-
-
-@router.get("/products", response=ProductPage, summary="The product catalogue")
-def product_list(request, query: Query[ProductQuery]):
-    products = Product.objects.order_by("code")
-    if query.q:
-        products = products.filter(Q(code__icontains=query.q) | Q(name__icontains=query.q))
-    return _page(products, query)
-
-
-@router.get("/products/{code}", response=ProductOut, summary="One catalogue product")
-def product_detail(request, code: str):
-    return Product.objects.get(code=code)
-
-
-@router.post(
-    "/products",
-    response={200: ProductOut, 201: ProductOut},
-    summary="Add a product to the catalogue (finance, admin)",
-    description=CREATED_OR_SAME
-    + " A name equal to another product's after folding width, case and spaces is 422.",
-)
-def product_create(request, payload: ProductIn):
-    _require(
-        request.user, services.CATALOGUE_EDITORS, _("Only finance may edit the product catalogue.")
-    )
-    product, created = services.product_create(actor=request.user, **payload.dict())
-    return Status(201 if created else 200, product)
-
-
-@router.patch(
-    "/products/{code}",
-    response=ProductOut,
-    summary="Change a product's name, unit or grade (finance, admin)",
-)
-def product_update(request, code: str, payload: ProductPatch):
-    _require(
-        request.user, services.CATALOGUE_EDITORS, _("Only finance may edit the product catalogue.")
-    )
-    product = Product.objects.get(code=code)
-    changes = payload.dict(exclude_unset=True)
-    values = {field: getattr(product, field) for field in ("name", "unit", "grade")}
-    values.update({field: value for field, value in changes.items() if value is not None})
-    return services.product_update(actor=request.user, product=product, **values)
 
 
 # Overrides of the order gate ------------------------------------------------------------

@@ -8,5 +8,10 @@ class LedgerConfig(AppConfig):
     verbose_name = _("Ledger")
 
     def ready(self):
-        # The gate's checks and the ledger's own override register when their modules load.
-        from salesdesk.ledger import gate, services  # noqa: F401
+        # The gate's checks and the ledger's own override register when their modules load;
+        # its panels on the customer and project pages register here.
+        from salesdesk.customers.panels import register_panel
+        from salesdesk.ledger import gate, services, views  # noqa: F401
+
+        register_panel("customer", "ledger", views.customer_panel, order=20)
+        register_panel("project", "ledger", views.project_panel, order=20)

@@ -23,6 +23,7 @@ from salesdesk.core.forms import add_service_errors, require_valid
 from salesdesk.core.pagination import paginate
 from salesdesk.core.reporting import to_csv, to_json, to_xlsx
 from salesdesk.core.services import PermissionDenied
+from salesdesk.customers.panels import Fragment
 from salesdesk.ledger import selectors, services
 from salesdesk.ledger.choices import OffsetStatus
 from salesdesk.ledger.forms import (
@@ -159,6 +160,18 @@ def project_ledger_context(request, project) -> dict:
         "payment_form": PaymentForm(prefix="payment") if can["post_payment"] else None,
         "offset_form": OffsetApplyForm(prefix="offset") if can["apply_offset"] else None,
     }
+
+
+def project_panel(request, project) -> list[Fragment]:
+    """The receivables of the project page (customers/panels.py)."""
+    context = project_ledger_context(request, project)
+    return [Fragment("sections", "ledger/_project_ledger.html", context)]
+
+
+def customer_panel(request, customer) -> list[Fragment]:
+    """The first order among the customer page's facts (customers/panels.py)."""
+    first = selectors.customer_first_delivery(customer)
+    return [Fragment("facts", "ledger/_customer_facts.html", {"first_delivery": first})]
 
 
 @login_required

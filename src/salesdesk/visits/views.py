@@ -21,6 +21,7 @@ from salesdesk.core.forms import add_service_errors
 from salesdesk.core.pagination import paginate
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.models import Customer
+from salesdesk.customers.panels import Fragment
 from salesdesk.lib.errors import Conflict
 from salesdesk.visits import selectors, services
 from salesdesk.visits.choices import CommitmentState, Outcome
@@ -318,6 +319,12 @@ def compliance(request):
 
 
 # The customer page's section ----------------------------------------------------------
+
+
+def customer_panel(request, customer: Customer) -> list[Fragment]:
+    """The visits section of the customer page (customers/panels.py)."""
+    context = customer_visits_context(request, customer)
+    return [Fragment("sections", "visits/_customer_visits.html", context)]
 
 
 def customer_visits_context(request, customer: Customer) -> dict:
