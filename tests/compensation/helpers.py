@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from salesdesk.collections.choices import TaskStatus
 from salesdesk.collections.models import CollectionTask, LegalCase
+from salesdesk.compensation.rules import format_points
 from salesdesk.compensation.statements import month_statements
 from salesdesk.customers.models import CustomerTierChange
 from salesdesk.ledger import services as ledger
@@ -69,6 +70,6 @@ def row(line) -> tuple:
     """The figures of a line a person checks by hand."""
     return (
         line.kind, line.payment, line.invoice, line.days_past_due, str(line.collected),
-        str(line.rate), str(line.earned), str(line.held_back), str(line.released),
+        format_points(line.rate), str(line.earned), str(line.held_back), str(line.released),
         str(line.payable),
     )  # fmt: skip

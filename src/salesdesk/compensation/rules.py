@@ -68,3 +68,10 @@ def advance_cap(policy: Policy, billed: Decimal, collected: Decimal) -> Decimal:
     if billed <= 0:
         return ZERO
     return to_cents(policy["advances.cap_pct"] * min(collected, billed) / 100)
+
+
+def format_points(value: Decimal) -> str:
+    """Points and rates as published: a plain decimal with at least one place ("2.5",
+    "2.0", "0.0", "1.25"), the same whether computed or read back from a statement."""
+    text = format(Decimal(value).normalize(), "f")
+    return text if "." in text else f"{text}.0"

@@ -182,7 +182,15 @@ def statement_for(month: dt.date, salesperson_id: int) -> StatementData:
 
 
 def stored_statements(month: dt.date) -> dict[int, StatementData]:
-    statements = {}
+    """The month's frozen statements; a salesperson with nothing that month has an empty
+    finalised one."""
+    close = MonthClose.objects.get(month=month)
+    statements = {
+        sp: StatementData(
+            month, sp, status=StatementStatus.FINALISED, finalised_at=close.finalised_at
+        )
+        for sp in salespeople()
+    }
     for row in Statement.objects.filter(month=month).select_related("close"):
         band = Band(row.task_count, row.task_target, row.task_collected, row.band_points)
         statements[row.salesperson_id] = StatementData(
@@ -211,6 +219,12 @@ def _line_from_row(row: StatementLine) -> Line:
         earned=row.earned, held_back=row.held_back, released=row.released,
         forfeited=row.forfeited,
     )  # fmt: skip
+
+
+def salespeople() -> set[int]:
+    return set(
+        User.objects.filter(is_active=True, role_set__role=Role.SALES).values_list("pk", flat=True)
+    )
 
 
 def finalised_balances() -> defaultdict[tuple[int, int], Decimal]:
@@ -291,9 +305,7 @@ def _empty_statements(
     """One statement for every salesperson with lines, issued tasks or the sales role."""
     people = set(with_lines)
     people |= {sp for (sp, m) in context.bands if m == month}
-    people |= set(
-        User.objects.filter(is_active=True, role_set__role=Role.SALES).values_list("pk", flat=True)
-    )
+    people |= salespeople()
     return {
         sp: StatementData(month, sp, band=context.bands.get((sp, month), Band()))
         for sp in sorted(people)
