@@ -67,6 +67,7 @@ class Line:
     collected: Decimal = ZERO
     payment_id: int | None = None
     payment: str = ""
+    payment_date: dt.date | None = None
     invoice_id: int | None = None
     invoice: str = ""
     date: dt.date | None = None
@@ -105,6 +106,8 @@ class StatementData:
     lines: list[Line] = field(default_factory=list)
     finalised_at: dt.datetime | None = None
     salesperson: User | None = None
+    # Hold-back still held after this month, per project code.
+    held: dict[str, Decimal] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -204,6 +207,15 @@ def stored_statements(month: dt.date) -> dict[int, StatementData]:
     )
     for row in lines:
         statements[row.statement.salesperson_id].lines.append(_line_from_row(row))
+    held = (
+        StatementLine.objects.filter(statement__month__lte=month)
+        .values("statement__salesperson_id", "project__code")
+        .annotate(held=Sum("held_back") - Sum("released") - Sum("forfeited"))
+        .values_list("statement__salesperson_id", "project__code", "held")
+    )
+    for salesperson, code, amount in held:
+        if amount and salesperson in statements:
+            statements[salesperson].held[code] = amount
     return statements
 
 
@@ -211,7 +223,8 @@ def _line_from_row(row: StatementLine) -> Line:
     return Line(
         kind=row.kind, salesperson_id=row.statement.salesperson_id, project_id=row.project_id,
         project=row.project.code, collected=row.collected, payment_id=row.payment_id,
-        payment=row.payment.reference if row.payment_id else "", invoice_id=row.invoice_id,
+        payment=row.payment.reference if row.payment_id else "",
+        payment_date=row.payment.date if row.payment_id else None, invoice_id=row.invoice_id,
         invoice=row.invoice.number if row.invoice_id else "", date=row.slice_date,
         of_month=row.of_month, days_past_due=row.days_past_due, tier=row.tier,
         base_rate=row.base_rate, band_points=row.band_points, completion=row.completion,
@@ -296,6 +309,9 @@ def compute_month(
     statements = _empty_statements(month, context, {line.salesperson_id for line in lines})
     for line in lines:
         statements[line.salesperson_id].lines.append(line)
+    for (salesperson, project), amount in balances.items():
+        if amount and salesperson in statements:
+            statements[salesperson].held[context.projects[project]["code"]] = amount
     return statements
 
 
@@ -383,7 +399,8 @@ def _priced(s: Slice, context: Context, kind: str) -> Line:
     return Line(
         kind=kind, salesperson_id=project["owner_id"], project_id=s.project_id,
         project=project["code"], collected=s.amount, payment_id=s.payment_id,
-        payment=s.payment_reference, invoice_id=s.invoice_id, invoice=s.invoice_number,
+        payment=s.payment_reference, payment_date=s.payment_date, invoice_id=s.invoice_id,
+        invoice=s.invoice_number,
         date=s.date, of_month=s.date.replace(day=1), days_past_due=days, tier=tier or "general",
         base_rate=base, band_points=band.points, completion=band.completion, legal_points=legal,
         bonus_points=bonus, rate=line_rate, earned=rules.earned(s.amount, line_rate),
@@ -411,7 +428,7 @@ def _adjustment_inputs(
         "payment_id", "invoice_id", "project_id", "statement__salesperson_id", "collected",
         "earned", "slice_date", "days_past_due", "tier", "base_rate", "band_points",
         "completion", "legal_points", "bonus_points", "rate", "payment__reference",
-        "invoice__number", "project__code",
+        "payment__date", "invoice__number", "project__code",
     )  # fmt: skip
     for row in rows.order_by("statement__month", "position"):
         recorded[(row["payment_id"], row["invoice_id"])].append(row)
@@ -483,6 +500,7 @@ def _line_like(row: dict) -> Line:
         kind=LineKind.ADJUSTMENT, salesperson_id=row["statement__salesperson_id"],
         project_id=row["project_id"], project=row["project__code"],
         payment_id=row["payment_id"], payment=row["payment__reference"],
+        payment_date=row["payment__date"],
         invoice_id=row["invoice_id"], invoice=row["invoice__number"], date=row["slice_date"],
         of_month=row["slice_date"].replace(day=1), days_past_due=row["days_past_due"],
         tier=row["tier"], base_rate=row["base_rate"], band_points=row["band_points"],
