@@ -4,9 +4,11 @@ own statements and advances, a manager their team's, finance and the company rol
 import datetime as dt
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from salesdesk.compensation.choices import OPEN_ADVANCE
 from salesdesk.compensation.models import Advance
+from salesdesk.compensation.rules import format_points
 from salesdesk.compensation.statements import (
     StatementData,
     month_statements,
@@ -58,3 +60,20 @@ def open_advances(salesperson_id: int) -> list[Advance]:
         .select_related("project")
         .order_by("asked_on", "id")
     )
+
+
+def band_note(statement: StatementData) -> str:
+    """The band penalty in words, as the statement says it."""
+    band = statement.band
+    if not band.task_count:
+        return _("No issued collection task this month: no band penalty.")
+    return _(
+        "Task completion %(completion)s (collected %(collected)s of %(target)s over "
+        "%(count)s issued tasks): %(points)s penalty points."
+    ) % {
+        "completion": f"{band.completion * 100:.2f}%",
+        "collected": f"{band.collected:.2f}",
+        "target": f"{band.target:.2f}",
+        "count": band.task_count,
+        "points": format_points(band.points),
+    }

@@ -37,7 +37,7 @@ ADVANCE_CATEGORY = "advance"
 FINALISE_LOCK = 7343007
 
 
-def _require(actor: User | None, roles, message: str) -> None:
+def require_role(actor: User | None, roles, message: str) -> None:
     if actor is not None and not (actor.is_superuser or actor.has_role(*roles)):
         raise PermissionDenied(message)
 
@@ -55,7 +55,7 @@ class Finalised:
 def month_finalise(*, actor: User | None, month: dt.date, today: dt.date) -> Finalised:
     """Freeze the month's statements. Finalising a finalised month changes nothing; months
     are finalised in order, each once it has ended; the first one finalised is go-live."""
-    _require(actor, FINALISERS, _("Only finance may finalise commission statements."))
+    require_role(actor, FINALISERS, _("Only finance may finalise commission statements."))
     month = month.replace(day=1)
     with transaction.atomic():
         _lock()
@@ -191,7 +191,7 @@ def advance_request(
     """A salesperson asks for an advance against a project they may see. The cap is
     checked on the day asked. The same request (same person, project, day, amount,
     purpose) twice is one request."""
-    _require(actor, ASKERS, _("Only a salesperson may ask for an advance."))
+    require_role(actor, ASKERS, _("Only a salesperson may ask for an advance."))
     if not Project.objects.visible_to(actor).filter(pk=project.pk).exists():
         raise Project.DoesNotExist
     amount = money(amount, "amount")
@@ -246,7 +246,7 @@ def _require_team(actor: User, advance: Advance) -> None:
 
 @transaction.atomic
 def advance_approve(*, actor: User, advance: Advance, today: dt.date) -> Advance:
-    _require(actor, APPROVERS, _("Only a sales manager may approve an advance."))
+    require_role(actor, APPROVERS, _("Only a sales manager may approve an advance."))
     _require_team(actor, advance)
     advance = _locked(advance)
     if _move(advance, (AdvanceStatus.ASKED,), AdvanceStatus.APPROVED):
@@ -260,7 +260,7 @@ def advance_approve(*, actor: User, advance: Advance, today: dt.date) -> Advance
 
 @transaction.atomic
 def advance_reject(*, actor: User, advance: Advance, today: dt.date, reason: str = "") -> Advance:
-    _require(actor, APPROVERS, _("Only a sales manager may reject an advance."))
+    require_role(actor, APPROVERS, _("Only a sales manager may reject an advance."))
     _require_team(actor, advance)
     advance = _locked(advance)
     if _move(advance, (AdvanceStatus.ASKED,), AdvanceStatus.REJECTED):
@@ -275,7 +275,7 @@ def advance_reject(*, actor: User, advance: Advance, today: dt.date, reason: str
 
 @transaction.atomic
 def advance_pay(*, actor: User, advance: Advance, today: dt.date) -> Advance:
-    _require(actor, PAYERS, _("Only finance may pay an advance."))
+    require_role(actor, PAYERS, _("Only finance may pay an advance."))
     advance = _locked(advance)
     if _move(advance, (AdvanceStatus.APPROVED,), AdvanceStatus.PAID):
         advance.status, advance.paid_by, advance.paid_on = AdvanceStatus.PAID, actor, today

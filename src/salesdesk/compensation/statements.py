@@ -90,6 +90,10 @@ class Line:
     def payable(self) -> Decimal:
         return self.earned - self.held_back + self.released
 
+    @property
+    def kind_label(self) -> str:
+        return LineKind(self.kind).label
+
     def sort_key(self) -> tuple:
         return (
             KIND_ORDER[self.kind], self.date or dt.date.min, self.project, self.payment,
@@ -559,3 +563,13 @@ def _close_out(month, balances, context: Context, projects: set[int], kind: str)
         balances[(salesperson, project)] = ZERO
         lines.append(line)
     return lines
+
+
+def month_to_finalise(today: dt.date) -> dt.date | None:
+    """The month finance may finalise next, once it has ended: the first open month, or
+    before go-live, last month."""
+    closed = closes()
+    month = first_open_month(closed)
+    if month is None:
+        month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    return month if month_end(month) < today else None
