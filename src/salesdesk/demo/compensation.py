@@ -121,7 +121,11 @@ def _advance(seller, project, step, asked_on, approver, finance) -> bool:
     )
     if amount <= 0:
         return False
-    purpose = {"asked": "客户回款走访差旅", "approved": "催款函快递及公证费", "paid": "工地结算招待"}
+    purpose = {
+        "asked": "客户回款走访差旅",
+        "approved": "催款函快递及公证费",
+        "paid": "工地结算招待",
+    }
     advance, _created = services.advance_request(
         actor=seller, project=project, amount=amount, purpose=purpose[step], today=asked_on
     )
