@@ -128,6 +128,9 @@ class StatementData:
         }
 
 
+NO_BAND = Band()
+
+
 def statement_id(month: dt.date, salesperson_id: int) -> str:
     return f"{month:%Y-%m}-sp{salesperson_id}"
 
@@ -270,6 +273,20 @@ class Context:
     legal_since: dict[int, dt.date]
     policies: dict
     bands: dict[tuple[int, dt.date], Band]
+    rates: dict = field(default_factory=dict)
+
+    def rate(self, day: dt.date, tier: str, band: Decimal, in_legal: bool, days: int) -> tuple:
+        """(base, legal, bonus, rate) by the rules of `day`; a month has few distinct
+        combinations, so each is worked out once."""
+        key = (day, tier, band, in_legal, days)
+        found = self.rates.get(key)
+        if found is None:
+            policy = self.policies[day]
+            base = rules.base_rate(policy, tier)
+            legal = rules.legal_points(policy, in_legal)
+            bonus = rules.bonus_points(policy, days)
+            found = self.rates[key] = (base, legal, bonus, rules.rate(base, band, legal, bonus))
+        return found
 
 
 def compute_month(
@@ -391,15 +408,13 @@ def frozen_bands(months: set[dt.date]) -> dict[tuple[int, dt.date], Band]:
 def _priced(s: Slice, context: Context, kind: str) -> Line:
     """A slice priced with the rules of its date (DOMAIN §7)."""
     project = context.projects[s.project_id]
-    policy = context.policies[s.date]
     tier = context.tiers.get((project["customer_id"], s.date), "")
-    band = context.bands.get((project["owner_id"], s.date.replace(day=1)), Band())
+    band = context.bands.get((project["owner_id"], s.date.replace(day=1))) or NO_BAND
     since = context.legal_since.get(s.project_id)
     days = (s.date - s.due_date).days
-    base = rules.base_rate(policy, tier)
-    legal = rules.legal_points(policy, since is not None and since <= s.date)
-    bonus = rules.bonus_points(policy, days)
-    line_rate = rules.rate(base, band.points, legal, bonus)
+    base, legal, bonus, line_rate = context.rate(
+        s.date, tier, band.points, since is not None and since <= s.date, days
+    )
     return Line(
         kind=kind, salesperson_id=project["owner_id"], project_id=s.project_id,
         project=project["code"], collected=s.amount, payment_id=s.payment_id,

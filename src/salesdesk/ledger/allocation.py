@@ -256,10 +256,7 @@ class Slice:
     invoice_date: dt.date
     due_date: dt.date
     amount: Decimal
-
-    @property
-    def date(self) -> dt.date:
-        return max(self.payment_date, self.invoice_date)
+    date: dt.date  # the later of the payment's and the invoice's dates
 
 
 def settlement_slices(
@@ -310,17 +307,21 @@ def settlement_slices(
     SELECT {columns} {join}
      WHERE o.date >= %(first)s AND o.date <= %(last)s AND py.date < %(first)s"""
     params = {"first": first.isoformat(), "last": last.isoformat()}
-    return [
-        Slice(
-            payment_id=row[0],
-            invoice_id=row[1],
-            project_id=row[2],
-            payment_reference=row[3],
-            invoice_number=row[4],
-            payment_date=_date(row[5]),
-            invoice_date=_date(row[6]),
-            due_date=_date(row[7]),
-            amount=cents_to_money(row[8]),
+    slices = []
+    for row in _run(sql, as_of, params):
+        paid_on, billed_on = _date(row[5]), _date(row[6])
+        slices.append(
+            Slice(
+                payment_id=row[0],
+                invoice_id=row[1],
+                project_id=row[2],
+                payment_reference=row[3],
+                invoice_number=row[4],
+                payment_date=paid_on,
+                invoice_date=billed_on,
+                due_date=_date(row[7]),
+                amount=cents_to_money(row[8]),
+                date=max(paid_on, billed_on),
+            )
         )
-        for row in _run(sql, as_of, params)
-    ]
+    return slices
