@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 
 from salesdesk.collections.api import router as collections_router
+from salesdesk.compensation.api import router as compensation_router
 from salesdesk.core.api import router as core_router
 from salesdesk.core.api_auth import API_AUTH
 from salesdesk.core.middleware import unexpected_error
@@ -103,3 +104,4 @@ api.add_router("/", offsets_router)
 api.add_router("/", pipeline_router)
 api.add_router("/", visits_router)
 api.add_router("/", collections_router)
+api.add_router("/", compensation_router)

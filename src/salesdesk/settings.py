@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "salesdesk.ledger",
     "salesdesk.imports",
     "salesdesk.collections",
+    "salesdesk.compensation",
     "salesdesk.pipeline",
     "salesdesk.visits",
     "salesdesk.tiering",

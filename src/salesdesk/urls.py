@@ -63,6 +63,7 @@ urlpatterns = [
     path("projects/<str:code>/edit/", customer_views.project_edit, name="project_edit"),
     path("", include("salesdesk.ledger.urls")),
     path("", include("salesdesk.collections.urls")),
+    path("", include("salesdesk.compensation.urls")),
     path("", include("salesdesk.imports.urls")),
     path("", include("salesdesk.pipeline.urls")),
     path("", include("salesdesk.visits.urls")),

@@ -209,6 +209,13 @@ def addresses(world) -> dict[str, list[str]]:
         "visit_commitments": ["/visits/commitments/"],
         "visit_commitment_done": [f"/visits/commitments/{w.commitment.pk}/done/"],
         "visit_compliance": ["/visits/compliance/"],
+        "commission_statements": ["/commissions/"],
+        "commission_finalise": ["/commissions/finalise/"],
+        "commission_statement": [f"/commissions/{month}-sp{w.people.sales1.pk}/", "/commissions/0000-13-sp1/"],
+        "commission_statement_pdf": [f"/commissions/{month}-sp{w.people.sales1.pk}.pdf"],
+        "commission_statement_xlsx": [f"/commissions/{month}-sp{w.people.sales1.pk}.xlsx", "/commissions/x.xlsx"],
+        "advance_list": ["/advances/"],
+        "advance_step": ["/advances/99999999/approve/", "/advances/1/nope/"],
     }  # fmt: skip
 
 

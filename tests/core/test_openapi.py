@@ -28,6 +28,7 @@ LISTS = {
     "/api/v1/letters": "LetterOut",
     "/api/v1/holds": "HoldOut",
     "/api/v1/legal-cases": "LegalCaseOut",
+    "/api/v1/advances": "AdvanceOut",
 }
 REF = "#/components/schemas/"
 

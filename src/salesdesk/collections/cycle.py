@@ -5,7 +5,8 @@ One run for a day D, in this order:
 2. per project, at most one dunning letter; after the last letter, the supply hold;
 3. legal recovery for projects overdue beyond the policy limit;
 4. on or after the policy day, draft next month's collection tasks;
-5. lapse the drafts of months that ended unsigned, assess the issued tasks of those months.
+5. lapse the drafts of months that ended unsigned, assess the issued tasks of those months;
+6. the daily steps higher layers registered (`register_daily_step`), in registration order.
 
 Idempotent: every write is keyed by the day or the month (one letter per project a day,
 one active hold per customer, one legal case per project, one draft per month, one
@@ -18,6 +19,7 @@ Every step is a handful of set-based queries, whatever the number of projects.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -61,6 +63,8 @@ class CycleReport:
     tasks_drafted: tuple[dt.date, int, Decimal] | None = None
     tasks_lapsed: list[tuple[dt.date, int]] = field(default_factory=list)
     tasks_assessed: list[tuple[dt.date, int]] = field(default_factory=list)
+    # Lines from the registered daily steps.
+    steps: list[str] = field(default_factory=list)
     # The missed days a run after a gap replayed before `as_of`, oldest first.
     caught_up: list["CycleReport"] = field(default_factory=list)
 
@@ -72,7 +76,7 @@ class CycleReport:
     def changed_today(self) -> bool:
         return bool(
             self.holds_released or self.letters or self.holds_placed or self.legal_opened
-            or self.tasks_drafted or self.tasks_lapsed or self.tasks_assessed
+            or self.tasks_drafted or self.tasks_lapsed or self.tasks_assessed or self.steps
         )  # fmt: skip
 
     def days(self) -> list["CycleReport"]:
@@ -120,6 +124,7 @@ class CycleReport:
             lines.append(f"tasks lapsed unsigned for {month:%Y-%m}: {count}")
         for month, count in self.tasks_assessed:
             lines.append(f"tasks assessed for {month:%Y-%m}: {count}")
+        lines += self.steps
         if not self.changed_today:
             lines.append("nothing to do")
         return lines
@@ -168,6 +173,16 @@ def days_to_run(as_of: dt.date) -> list[dt.date]:
     return [last + dt.timedelta(days=n) for n in range(1, (as_of - last).days + 1)]
 
 
+# Daily work of higher layers (compensation writes off advances of projects that became
+# 100% collected); they register at start-up, so the cycle never imports them. A step
+# takes the day and returns lines for the report; it must be idempotent like the rest.
+_DAILY_STEPS: dict[str, Callable[[dt.date], list[str]]] = {}
+
+
+def register_daily_step(name: str, step: Callable[[dt.date], list[str]]) -> None:
+    _DAILY_STEPS[name] = step
+
+
 def _run_day(day: dt.date, dry_run: bool) -> CycleReport:
     report = CycleReport(as_of=day, dry_run=dry_run)
     policy = policy_as_of(day)
@@ -176,6 +191,8 @@ def _run_day(day: dt.date, dry_run: bool) -> CycleReport:
     _legal_recovery(day, policy, report)
     _draft_tasks(day, policy, report)
     _lapse_and_assess_tasks(day, report)
+    for step in _DAILY_STEPS.values():
+        report.steps += step(day)
     CycleRun.objects.update_or_create(day=day, defaults={"summary": report.counts()})
     return report
 

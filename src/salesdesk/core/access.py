@@ -53,3 +53,18 @@ def assignable_owners(user: User) -> QuerySet:
     if user.has_role(Role.MANAGER):
         return candidates.filter(Q(pk=user.pk) | Q(manager_id=user.pk))
     return candidates.filter(pk=user.pk)
+
+
+def visible_people(user: User) -> QuerySet:
+    """The users whose own records (statements, advances) `user` may see: the same rule
+    as `owner_scope`, applied to the people themselves."""
+    people = User.objects.all()
+    if not user.is_authenticated:
+        return people.none()
+    if user.sees_company:
+        return people
+    if user.has_role(Role.MANAGER):
+        return people.filter(Q(pk=user.pk) | Q(manager_id=user.pk))
+    if user.has_role(Role.SALES):
+        return people.filter(pk=user.pk)
+    return people.none()

@@ -22,6 +22,8 @@ def navigation(request):
         items.append(("collections", _("Collections"), reverse("collections_tasks")))
     elif user.has_role("supply"):
         items.append(("collections", _("Supply holds"), reverse("collections_holds")))
+    if user.is_admin or user.has_role("sales", "manager", "finance", "marketing"):
+        items.append(("commissions", _("Commissions"), reverse("commission_statements")))
     if user.is_admin or user.has_role("legal", "manager"):
         items.append(("legal", _("Legal"), reverse("legal_queue")))
     if user.is_admin or user.has_role("manager", "marketing"):

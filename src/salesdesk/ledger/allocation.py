@@ -60,6 +60,27 @@ def _project_filter(projects: QuerySet | None, column: str, prefix: str) -> tupl
     return f" AND {column} IN ({sql})", dict(zip(names, params, strict=True))
 
 
+def _ordered_invoices_sql(inv_filter: str) -> str:
+    """One row per invoice dated ≤ %(as_of)s and not reversed by then, in cents, with the
+    running sum of its project's invoices in allocation order: the one definition of the
+    order in which payments settle invoices."""
+    d = _sql_dialect()
+    cents = d["cents"]
+    return f"""
+        SELECT i.id, i.project_id, i.number, i.date, i.due_date,
+               {cents.format("i.amount")} AS amount,
+               CAST(SUM({cents.format("i.amount")}) OVER (
+                   PARTITION BY i.project_id
+                   ORDER BY i.due_date, i.date, i.number{d["collate"]}
+                   ROWS UNBOUNDED PRECEDING
+               ) AS BIGINT) AS running
+        FROM ledger_invoice i
+        WHERE i.date <= %(as_of)s{inv_filter}
+          AND NOT EXISTS (SELECT 1 FROM ledger_invoicereversal r
+                          WHERE r.invoice_id = i.id AND r.date <= %(as_of)s)
+    """
+
+
 def _allocation_ctes(projects: QuerySet | None) -> tuple[str, dict]:
     """CTEs `paid` (project_id, paid) and `inv` (one row per invoice with its settled part),
     and their parameters other than %(as_of)s."""
@@ -76,19 +97,7 @@ def _allocation_ctes(projects: QuerySet | None) -> tuple[str, dict]:
                           WHERE r.payment_id = p.id AND r.date <= %(as_of)s)
         GROUP BY p.project_id
     ),
-    ordered AS (
-        SELECT i.id, i.project_id, i.number, i.date, i.due_date,
-               {cents.format("i.amount")} AS amount,
-               CAST(SUM({cents.format("i.amount")}) OVER (
-                   PARTITION BY i.project_id
-                   ORDER BY i.due_date, i.date, i.number{d["collate"]}
-                   ROWS UNBOUNDED PRECEDING
-               ) AS BIGINT) AS running
-        FROM ledger_invoice i
-        WHERE i.date <= %(as_of)s{inv_filter}
-          AND NOT EXISTS (SELECT 1 FROM ledger_invoicereversal r
-                          WHERE r.invoice_id = i.id AND r.date <= %(as_of)s)
-    ),
+    ordered AS ({_ordered_invoices_sql(inv_filter)}),
     inv AS (
         SELECT o.id, o.project_id, o.number, o.date, o.due_date, o.amount,
                {d["greatest"]}(0, {d["least"]}(o.amount,
@@ -230,3 +239,89 @@ def project_balances(
             oldest_days_past_due=None if row[5] is None else int(row[5]),
         )
     return balances
+
+
+@dataclass(frozen=True)
+class Slice:
+    """The part of one payment that settles one invoice (DOMAIN §7: one commission line
+    each). `date` is when the cash settled it: the payment's date, or, for credit a later
+    invoice absorbed, that invoice's date."""
+
+    payment_id: int
+    invoice_id: int
+    project_id: int
+    payment_reference: str
+    invoice_number: str
+    payment_date: dt.date
+    invoice_date: dt.date
+    due_date: dt.date
+    amount: Decimal
+    date: dt.date  # the later of the payment's and the invoice's dates
+
+
+def settlement_slices(
+    *, as_of: dt.date, first: dt.date, last: dt.date, project_ids: list[int] | None = None
+) -> list[Slice]:
+    """The slices settled between `first` and `last` (by `Slice.date`), as the records
+    stand on `as_of` (≥ `last`). One query, whatever the number of projects.
+
+    The allocation of §5 seen payment by payment: a project's payments, oldest first (date,
+    then id), fill the same running order of invoices that `invoice_balances` settles, so
+    payment k covers [its running sum − its amount, its running sum) of the project's cash
+    and invoice j the range [running − amount, running) of its bills; a slice is the
+    overlap. The sum of a project's slices up to any date is what the allocation settled."""
+    d = _sql_dialect()
+    cents = d["cents"]
+    active = """(SELECT a.project_id FROM ledger_payment a
+                 WHERE a.date >= %(first)s AND a.date <= %(last)s
+                 UNION SELECT b.project_id FROM ledger_invoice b
+                 WHERE b.date >= %(first)s AND b.date <= %(last)s)"""
+    restrict = ""
+    if project_ids is not None:
+        if not project_ids:
+            return []
+        restrict = f" AND {{alias}}.project_id IN ({', '.join(str(int(pk)) for pk in project_ids)})"
+    inv_filter = f" AND i.project_id IN {active}" + restrict.format(alias="i")
+    pay_filter = f" AND p.project_id IN {active}" + restrict.format(alias="p")
+    overlap = f"""{d["least"]}(py.running, o.running)
+                  - {d["greatest"]}(py.running - py.amount, o.running - o.amount)"""
+    columns = f"""py.id, o.id, py.project_id, py.reference, o.number,
+                   py.date, o.date, o.due_date, {overlap}"""
+    join = """FROM pays py JOIN ordered o ON o.project_id = py.project_id
+                 AND o.running - o.amount < py.running AND py.running - py.amount < o.running"""
+    sql = f"""WITH
+    pays AS (
+        SELECT p.id, p.project_id, p.reference, p.date, {cents.format("p.amount")} AS amount,
+               CAST(SUM({cents.format("p.amount")}) OVER (
+                   PARTITION BY p.project_id ORDER BY p.date, p.id ROWS UNBOUNDED PRECEDING
+               ) AS BIGINT) AS running
+        FROM ledger_payment p
+        WHERE p.date <= %(as_of)s{pay_filter}
+          AND NOT EXISTS (SELECT 1 FROM ledger_paymentreversal r
+                          WHERE r.payment_id = p.id AND r.date <= %(as_of)s)
+    ),
+    ordered AS ({_ordered_invoices_sql(inv_filter)})
+    SELECT {columns} {join}
+     WHERE py.date >= %(first)s AND py.date <= %(last)s AND o.date <= %(last)s
+    UNION ALL
+    SELECT {columns} {join}
+     WHERE o.date >= %(first)s AND o.date <= %(last)s AND py.date < %(first)s"""
+    params = {"first": first.isoformat(), "last": last.isoformat()}
+    slices = []
+    for row in _run(sql, as_of, params):
+        paid_on, billed_on = _date(row[5]), _date(row[6])
+        slices.append(
+            Slice(
+                payment_id=row[0],
+                invoice_id=row[1],
+                project_id=row[2],
+                payment_reference=row[3],
+                invoice_number=row[4],
+                payment_date=paid_on,
+                invoice_date=billed_on,
+                due_date=_date(row[7]),
+                amount=cents_to_money(row[8]),
+                date=max(paid_on, billed_on),
+            )
+        )
+    return slices
