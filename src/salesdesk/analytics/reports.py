@@ -8,6 +8,7 @@ formats are `core.reporting`'s. A new report is one line here.
 from collections.abc import Callable
 
 from salesdesk.collections.reports import holds_report, letters_report, tasks_report
+from salesdesk.compensation.reports import advances_report, commissions_report
 from salesdesk.core.reporting import Report, ReportError
 from salesdesk.ledger.reports import aging_report
 from salesdesk.pipeline.reports import pipeline_report
@@ -20,6 +21,8 @@ REGISTRY: dict[str, Callable[..., Report]] = {
     "tasks": tasks_report,
     "tiers": tiers_report,
     "pipeline": pipeline_report,
+    "commissions": commissions_report,
+    "advances": advances_report,
 }
 
 

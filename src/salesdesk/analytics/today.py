@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from salesdesk.collections.today import today_for
+from salesdesk.compensation.today import today_items as compensation_items
 from salesdesk.core.choices import Role
 from salesdesk.core.models import User
 from salesdesk.customers.selectors import archive_counts
@@ -39,7 +40,17 @@ def reminders_item(user: User, today: dt.date) -> dict:
     }
 
 
-ITEMS: list[Callable[[User, dt.date], dict]] = [archive_item, collections_item, reminders_item]
+def compensation_item(user: User, today: dt.date) -> dict:
+    """The month ready to finalise (finance); the last payable and open advances (sales)."""
+    return {"compensation": compensation_items(user, today)}
+
+
+ITEMS: list[Callable[[User, dt.date], dict]] = [
+    archive_item,
+    collections_item,
+    compensation_item,
+    reminders_item,
+]
 
 
 def today_page(user: User, today: dt.date) -> dict:

@@ -1,9 +1,5 @@
-"""Compensation reports in the published shapes of FORMATS.md: commissions, advances.
-
-Register in core/reporting.py's REGISTRY:
-    "commissions": "salesdesk.compensation.reports:commissions_report",
-    "advances": "salesdesk.compensation.reports:advances_report",
-"""
+"""Compensation reports in the published shapes of FORMATS.md: commissions, advances
+(registered by name in analytics/reports.py)."""
 
 import datetime as dt
 from dataclasses import dataclass, field

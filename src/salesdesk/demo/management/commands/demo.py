@@ -13,6 +13,7 @@ from salesdesk.core.policy import policy_as_of
 from salesdesk.customers.choices import Tier
 from salesdesk.customers.claims import EXPIRING_SOON_DAYS, ClaimState, claim_state
 from salesdesk.customers.models import ClaimDispute, Customer, ProspectClaim
+from salesdesk.demo.compensation import load_compensation
 from salesdesk.demo.evaluation import (
     FAB,
     VISIT_MONTHS,
@@ -96,6 +97,7 @@ class Command(BaseCommand):
                 self._load_history(staff)
                 # Before the evaluation history, which reads the projects' statuses.
                 self._replay_collections(staff)
+                self._load_compensation()
                 self._load_evaluation(staff)
         self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
         self._print_login()
@@ -213,6 +215,16 @@ class Command(BaseCommand):
             self.stdout.write(f"The collections cycle has run up to {self.as_of} already.")
             return
         self.stdout.write(_replay_summary(counts, self.as_of))
+
+    def _load_compensation(self) -> None:
+        """Finalised commission statements for the months before the as-of month, and
+        expense advances at every step of their workflow."""
+        counts = load_compensation(as_of=self.as_of)
+        months = ", ".join(f"{month:%Y-%m}" for month in counts.finalised) or "none"
+        self.stdout.write(
+            f"Commission months finalised: {months}; expense advances: {counts.advances}, "
+            f"written off: {counts.written_off}."
+        )
 
     def _print_login(self):
         self.stdout.write("")
