@@ -9,7 +9,6 @@ from openpyxl import load_workbook
 
 from salesdesk.compensation.reports import advances_report, commissions_report
 from salesdesk.compensation.services import advance_request
-from salesdesk.core import reporting
 from tests.compensation.helpers import D, invoice, pay, project_of
 
 pytestmark = pytest.mark.django_db
@@ -21,17 +20,6 @@ def book(people):
     invoice(project, "I1", D(2026, 1, 5), "2000.00", D(2026, 2, 4))
     pay(project, "P1", D(2026, 2, 10), "1000.00")
     return project
-
-
-@pytest.fixture
-def registered(monkeypatch):
-    """The two reports as the registry will name them."""
-    monkeypatch.setitem(
-        reporting.REGISTRY, "commissions", "salesdesk.compensation.reports:commissions_report"
-    )
-    monkeypatch.setitem(
-        reporting.REGISTRY, "advances", "salesdesk.compensation.reports:advances_report"
-    )
 
 
 def run(*args) -> str:
@@ -78,7 +66,7 @@ def test_the_commissions_report_rows_follow_formats_md(people, book):
     assert {"salesperson": "sales1", "status": "open"}.items() <= envelope["statements"][0].items()
 
 
-def test_the_report_command_writes_json_csv_and_xlsx(people, book, registered, tmp_path):
+def test_the_report_command_writes_json_csv_and_xlsx(people, book, tmp_path):
     document = json.loads(run("report", "commissions", "--month", "2026-02", "--format", "json"))
     assert document["report"] == "commissions" and document["month"] == "2026-02"
     assert [s["status"] for s in document["statements"]] == ["open", "open", "open"]
@@ -91,7 +79,7 @@ def test_the_report_command_writes_json_csv_and_xlsx(people, book, registered, t
     assert sheet.cell(2, header.index("earned") + 1).value == 25
 
 
-def test_the_advances_report_lists_open_advances_with_the_cap_figures(people, book, registered):
+def test_the_advances_report_lists_open_advances_with_the_cap_figures(people, book):
     advance_request(
         actor=people.sales1, project=book, amount="10.00", purpose="visits", today=D(2026, 3, 1)
     )
