@@ -24,7 +24,6 @@ from salesdesk.customers.models import (
 )
 from salesdesk.demo.evaluation import REGISTRATIONS, generate_pipeline
 from salesdesk.demo.generator import DEMO_CUSTOMERS, DEMO_SEED
-from salesdesk.demo.history import month_start
 from salesdesk.demo.loader import evaluation_customers
 from salesdesk.ledger.allocation import project_balances
 from salesdesk.ledger.models import (
@@ -36,6 +35,7 @@ from salesdesk.ledger.models import (
     Payment,
     PriceApproval,
 )
+from salesdesk.lib.dates import month_start
 from salesdesk.pipeline.choices import CLOSED_STAGES, ContactLevel
 from salesdesk.pipeline.models import FabLine, FabProduct, Opportunity, OpportunityTouch
 from salesdesk.pipeline.selectors import Context, evaluated

@@ -19,8 +19,9 @@ from salesdesk.demo.evaluation import (
     registered_customers,
 )
 from salesdesk.demo.generator import DEMO_SEED, demo_customers
-from salesdesk.demo.history import PRODUCTS, month_end, month_start
+from salesdesk.demo.history import PRODUCTS
 from salesdesk.lib import names
+from salesdesk.lib.dates import month_end, month_start
 from salesdesk.pipeline.scoring import ScoreRule
 
 AS_OF = dt.date(2026, 6, 30)

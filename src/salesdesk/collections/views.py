@@ -22,14 +22,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from salesdesk.collections import letters as documents
 from salesdesk.collections import services, today
 from salesdesk.collections.choices import TaskStatus
-from salesdesk.collections.cycle import month_start
 from salesdesk.collections.forms import (
     HoldFilterForm,
     LegalForm,
     LetterFilterForm,
     OverrideForm,
     SignForm,
-    parse_month,
 )
 from salesdesk.collections.models import (
     CollectionTask,
@@ -45,6 +43,7 @@ from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.choices import ProjectStatus
 from salesdesk.customers.models import Customer, Project
 from salesdesk.customers.selectors import project_get
+from salesdesk.lib.dates import month_or_none, month_start
 from salesdesk.lib.money import ZERO
 
 SUPERVISORS = services.SUPERVISORS
@@ -102,7 +101,7 @@ def tasks(request):
     _require(_can(user, TASK_READERS))
     months = today.task_months()
     requested = request.GET.get("month")
-    month = parse_month(requested)
+    month = month_or_none(requested)
     if requested and month is None:
         messages.error(request, _("Write the month as YYYY-MM."))
     if month is None:
@@ -204,7 +203,7 @@ def tasks_sign(request):
 @login_required
 def task_letter(request, month, username):
     _require(_can(request.user, TASK_READERS))
-    first = parse_month(month)
+    first = month_or_none(month)
     if first is None:
         raise Http404
     rows = list(

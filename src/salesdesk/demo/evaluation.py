@@ -41,8 +41,9 @@ from salesdesk.demo.generator import (
     Numbering,
     Weighted,
 )
-from salesdesk.demo.history import C25, C30, C35, C40, CEMENT, MORTAR, month_start
+from salesdesk.demo.history import C25, C30, C35, C40, CEMENT, MORTAR
 from salesdesk.lib import names
+from salesdesk.lib.dates import month_start
 from salesdesk.pipeline.choices import Stage
 from salesdesk.visits.choices import Outcome
 from salesdesk.visits.periods import MONTH, QUARTER, period_bounds

@@ -28,6 +28,7 @@ from decimal import Decimal
 
 from salesdesk.customers.choices import ProjectStatus
 from salesdesk.demo.generator import USERS, CustomerData, Numbering, Weighted
+from salesdesk.lib.dates import month_end, month_start
 from salesdesk.lib.money import to_cents
 
 HISTORY_MONTHS = 24
@@ -304,16 +305,6 @@ class Keys:
 
 
 # Dates -------------------------------------------------------------------------------
-
-
-def month_start(day: dt.date, months: int = 0) -> dt.date:
-    """The first day of the month `months` after the month of `day`."""
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def month_end(day: dt.date) -> dt.date:
-    return month_start(day, 1) - dt.timedelta(days=1)
 
 
 def history_start(as_of: dt.date, months: int = HISTORY_MONTHS) -> dt.date:

@@ -27,3 +27,38 @@ def parse_month(text: str) -> dt.date:
     except (AttributeError, ValueError):
         raise ValueError(f"{text!r} is not a month (YYYY-MM)") from None
     return date_in_range(first)
+
+
+def month_or_none(text: str | None) -> dt.date | None:
+    """'2026-12' -> 2026-12-01; None for anything else, a month outside 1900-2200 too."""
+    try:
+        return parse_month(text or "")
+    except ValueError:
+        return None
+
+
+# Month arithmetic: a month is named by its first day.
+
+
+def month_start(day: dt.date, months: int = 0) -> dt.date:
+    """The first day of the month `months` after the month of `day` (before it when
+    negative)."""
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def next_month(day: dt.date) -> dt.date:
+    """The first day of the month after the month of `day`."""
+    return month_start(day, 1)
+
+
+def month_end(day: dt.date) -> dt.date:
+    """The last day of the month of `day`."""
+    return next_month(day) - dt.timedelta(days=1)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (earlier when negative), on the month's last day when
+    that month is shorter: 2026-03-31 minus one month is 2026-02-28."""
+    first = month_start(day, months)
+    return first.replace(day=min(day.day, month_end(first).day))

@@ -16,11 +16,10 @@ from salesdesk.core.pagination import api_filtered_page
 from salesdesk.core.schemas import DateIn, column
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.models import Contact, Customer, Project
-from salesdesk.lib.dates import date_in_range
+from salesdesk.lib.dates import date_in_range, month_end, month_or_none, month_start
 from salesdesk.lib.errors import Conflict
 from salesdesk.visits import selectors, services
 from salesdesk.visits.models import Visit
-from salesdesk.visits.periods import month_end, month_start, parse_month
 from salesdesk.visits.schemas import (
     CommitmentDoneIn,
     CommitmentOut,
@@ -175,7 +174,7 @@ def visit_compliance(request, query: Query[ComplianceQuery]):
     today = timezone.localdate()
     month = month_start(today)
     if query.month:
-        month = parse_month(query.month)
+        month = month_or_none(query.month)
         try:
             date_in_range(month)
         except (TypeError, ValueError):

@@ -19,6 +19,7 @@ from salesdesk.core.choices import Role
 from salesdesk.core.models import User
 from salesdesk.core.policy import policy_as_of
 from salesdesk.customers.models import Customer
+from salesdesk.lib.dates import add_months
 from salesdesk.visits.models import Commitment
 from salesdesk.visits.periods import MONTH, period_bounds
 from salesdesk.visits.selectors import TierRule, frequency_rows, tier_rules
@@ -94,14 +95,6 @@ class OverdueVisit:
         return self.rule.needs_manager and self.manager_visits == 0
 
 
-def _months_back(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    first = dt.date(year, month + 1, 1)
-    last = period_bounds(first, MONTH)[1]
-    return first.replace(day=min(day.day, last.day))
-
-
 def overdue_visits(user: User, today: dt.date) -> dict:
     """The user's (or team's) active customers behind their tier's visit frequency: not
     met yet in the current period while the period ends within PERIOD_ENDING_DAYS, or not
@@ -125,7 +118,7 @@ def overdue_visits(user: User, today: dt.date) -> dict:
         )  # fmt: skip
         if not (row.short or row.manager_missing):
             continue
-        window_start = _months_back(today, 1 if rule.period == MONTH else 3)
+        window_start = add_months(today, -1 if rule.period == MONTH else -3)
         stale = row.last_visit is None or row.last_visit <= window_start
         if stale or row.days_left < PERIOD_ENDING_DAYS:
             behind.append(row)

@@ -12,10 +12,11 @@ from salesdesk.core.models import AuditEntry, User
 from salesdesk.core.policy import Policy, policy_as_of
 from salesdesk.customers.choices import CustomerStatus, Tier
 from salesdesk.customers.models import Contact, Customer
+from salesdesk.lib.dates import month_end, month_start
 from salesdesk.visits.choices import Outcome
 from salesdesk.visits.filters import CommitmentFilter, VisitFilter
 from salesdesk.visits.models import Commitment, Visit
-from salesdesk.visits.periods import month_end, month_start, period_bounds
+from salesdesk.visits.periods import period_bounds
 
 RATIO = Decimal("0.0001")
 PERCENT = Decimal("0.1")

@@ -21,6 +21,7 @@ from salesdesk.core.forms import add_service_errors
 from salesdesk.core.pagination import paginate
 from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.models import Customer
+from salesdesk.lib.dates import month_end, month_or_none, month_start, next_month
 from salesdesk.lib.errors import Conflict
 from salesdesk.visits import selectors, services
 from salesdesk.visits.choices import CommitmentState, Outcome
@@ -32,7 +33,6 @@ from salesdesk.visits.forms import (
     VisitForm,
 )
 from salesdesk.visits.models import Visit
-from salesdesk.visits.periods import month_end, month_start, next_month, parse_month
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -285,7 +285,7 @@ def compliance(request):
     form = ComplianceForm(request.GET or None, actor=request.user)
     month = salesperson = None
     if form.is_valid():
-        month = parse_month(form.cleaned_data["month"])
+        month = month_or_none(form.cleaned_data["month"])
         if form.cleaned_data["month"] and month is None:
             messages.error(request, _("Write the month as YYYY-MM."))
         salesperson = form.cleaned_data["salesperson"]

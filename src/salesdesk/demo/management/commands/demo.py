@@ -28,7 +28,7 @@ from salesdesk.demo.generator import (
     Numbering,
     demo_customers,
 )
-from salesdesk.demo.history import HISTORY_MONTHS, PROFILES, generate_history, month_start
+from salesdesk.demo.history import HISTORY_MONTHS, PROFILES, generate_history
 from salesdesk.demo.loader import (
     HistoryCounts,
     Staff,
@@ -53,7 +53,7 @@ from salesdesk.demo.replay import (
     collections_replay,
     history_load_with_holds,
 )
-from salesdesk.lib.dates import date_in_range
+from salesdesk.lib.dates import date_in_range, month_start
 from salesdesk.pipeline.choices import CLOSED_STAGES, ContactLevel, Stage
 from salesdesk.pipeline.models import FabLine, FabProduct, Opportunity
 from salesdesk.pipeline.selectors import Context, evaluated
