@@ -15,7 +15,7 @@ from django.utils import translation
 from salesdesk.collections import services
 from salesdesk.collections.cycle import cycle_run
 from salesdesk.collections.models import CollectionTask, DunningLetter, LegalCase, SupplyHold
-from salesdesk.core.services import PermissionDenied
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.ledger import services as ledger
 from tests.factories import CustomerFactory, PlantFactory, ProductFactory, ProjectFactory
 

@@ -23,9 +23,10 @@ from django.utils import translation
 from salesdesk.collections import services
 from salesdesk.collections.cycle import cycle_run
 from salesdesk.collections.models import DunningLetter, HoldOverride, SupplyHold
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.models import AuditEntry
 from salesdesk.core.policy import policy_as_of
-from salesdesk.core.services import PermissionDenied, policy_update
+from salesdesk.core.services import policy_update
 from salesdesk.ledger import services as ledger
 from salesdesk.ledger.gate import order_gate
 from salesdesk.ledger.models import Delivery

@@ -7,8 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.models import AuditEntry
-from salesdesk.core.services import PermissionDenied, policy_update
+from salesdesk.core.services import policy_update
 from salesdesk.customers import claims
 from salesdesk.customers.models import (
     ClaimDispute,

@@ -18,11 +18,11 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from salesdesk.core.errors import Conflict
 from salesdesk.core.models import AuditEntry
 from salesdesk.ledger import services
 from salesdesk.ledger.allocation import project_balances
 from salesdesk.ledger.models import Payment
-from salesdesk.lib.errors import Conflict
 from tests.factories import ProjectFactory
 
 pytestmark = [

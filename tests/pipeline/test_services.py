@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.models import AuditEntry
-from salesdesk.core.services import PermissionDenied
 from salesdesk.pipeline import selectors, services
 from salesdesk.pipeline.models import FabProduct, Opportunity
 from tests.pipeline.conftest import TODAY, factors, set_policy

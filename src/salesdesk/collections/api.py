@@ -51,10 +51,10 @@ from salesdesk.collections.schemas import (
     TasksReportOut,
 )
 from salesdesk.core.choices import Role
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.models import User
 from salesdesk.core.pagination import api_page
 from salesdesk.core.schemas import DateIn, column
-from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.models import Customer, Project
 from salesdesk.lib.dates import date_in_range
 

@@ -13,9 +13,10 @@ from salesdesk.collections.measures import unsettled_due_before
 from salesdesk.collections.models import CollectionTask, DunningLetter, HoldOverride, LegalCase
 from salesdesk.collections.selectors import holds_in_force
 from salesdesk.core.choices import Role
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.models import User
 from salesdesk.core.policy import policy_as_of
-from salesdesk.core.services import PermissionDenied, audit_record
+from salesdesk.core.services import audit_record
 from salesdesk.customers.choices import ProjectStatus
 from salesdesk.customers.models import Project
 

@@ -37,9 +37,9 @@ from salesdesk.collections.models import (
 )
 from salesdesk.collections.selectors import holds_in_force
 from salesdesk.core.choices import Role
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.forms import add_service_errors
 from salesdesk.core.pagination import paginate
-from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.choices import ProjectStatus
 from salesdesk.customers.models import Customer, Project
 from salesdesk.customers.selectors import project_get

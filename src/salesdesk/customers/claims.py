@@ -30,9 +30,10 @@ from django.utils.translation import gettext_lazy
 
 from salesdesk.core.access import owner_scope, scope
 from salesdesk.core.choices import Role
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.models import User
 from salesdesk.core.policy import policy_as_of
-from salesdesk.core.services import PermissionDenied, audit_record
+from salesdesk.core.services import audit_record
 from salesdesk.customers import selectors, services
 from salesdesk.customers.choices import CustomerStatus
 from salesdesk.customers.models import (

@@ -6,10 +6,10 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from ninja import Field, Query, Router, Schema, Status
 
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.models import User
 from salesdesk.core.pagination import api_page, page_schema
 from salesdesk.core.schemas import CREDIT_CODE_TEXT, UserRef, column
-from salesdesk.core.services import PermissionDenied
 from salesdesk.customers import claims, selectors
 from salesdesk.customers.choices import LeadSource
 from salesdesk.customers.models import ClaimDispute, Customer, DisputeStatus

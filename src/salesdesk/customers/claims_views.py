@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.forms import add_service_errors
 from salesdesk.core.pagination import paginate
 from salesdesk.core.policy import policy_as_of
-from salesdesk.core.services import PermissionDenied
 from salesdesk.customers import claims, selectors
 from salesdesk.customers.claims_forms import DecisionForm, ProspectForm, ReleaseForm
 from salesdesk.customers.models import DisputeStatus

@@ -11,9 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesdesk.core.access import assignable_owners, can_edit_archive, can_reassign_owner
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.models import Plant, User
 from salesdesk.core.policy import policy_as_of
-from salesdesk.core.services import PermissionDenied, audit_record, diff, insert_once
+from salesdesk.core.services import audit_record, diff, insert_once
 from salesdesk.customers.choices import CustomerStatus, Tier
 from salesdesk.customers.models import (
     Contact,

@@ -11,10 +11,10 @@ from django.views.decorators.http import require_http_methods
 
 from salesdesk.collections.views import customer_hold, project_collections_context
 from salesdesk.core.access import assignable_owners, can_edit_archive, can_reassign_owner
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.forms import add_service_errors
 from salesdesk.core.pagination import paginate
 from salesdesk.core.policy import policy_as_of
-from salesdesk.core.services import PermissionDenied
 from salesdesk.customers import selectors, services
 from salesdesk.customers.forms import ContactForm, CustomerForm, ProjectForm, ReassignForm, TierForm
 from salesdesk.customers.models import Contact

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from salesdesk.core.choices import Role
-from salesdesk.core.services import PermissionDenied
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.imports.forms import UploadForm
 from salesdesk.imports.models import ImportRun
 from salesdesk.imports.readers import ReaderError, open_workbook

@@ -15,10 +15,11 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from salesdesk.core.choices import Role
+from salesdesk.core.errors import Conflict, PermissionDenied
 from salesdesk.core.inputs import decimal_of
 from salesdesk.core.models import Plant, User
 from salesdesk.core.policy import policy_as_of
-from salesdesk.core.services import PermissionDenied, audit_record
+from salesdesk.core.services import audit_record
 from salesdesk.customers.models import Project
 from salesdesk.ledger.choices import OffsetStatus, OffsetStep, PaymentMethod
 from salesdesk.ledger.gate import Waiver, delivery_gate_pass, register_waiver
@@ -38,7 +39,6 @@ from salesdesk.ledger.models import (
     PriceApproval,
     Product,
 )
-from salesdesk.lib.errors import Conflict
 from salesdesk.lib.money import to_cents
 from salesdesk.lib.names import product_key
 

@@ -15,12 +15,11 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from salesdesk.core.errors import Conflict, KeyTaken, PermissionDenied
 from salesdesk.core.models import User
 from salesdesk.core.pagination import api_page
 from salesdesk.core.schemas import DateIn, column, query_column
-from salesdesk.core.services import KeyTaken, PermissionDenied
 from salesdesk.customers.models import Customer
-from salesdesk.lib.errors import Conflict
 from salesdesk.lib.money import format_money
 from salesdesk.pipeline import access, selectors, services
 from salesdesk.pipeline.choices import FACTOR_NUMBERS

@@ -16,9 +16,10 @@ from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 
 from salesdesk.core.access import assignable_owners
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.inputs import decimal_of
 from salesdesk.core.models import User
-from salesdesk.core.services import PermissionDenied, audit_record, diff, insert_once
+from salesdesk.core.services import audit_record, diff, insert_once
 from salesdesk.customers.choices import CustomerStatus, LeadSource
 from salesdesk.customers.models import Customer
 from salesdesk.pipeline import access

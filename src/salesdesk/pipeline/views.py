@@ -19,10 +19,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from salesdesk.core.access import assignable_owners
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.forms import add_service_errors
 from salesdesk.core.inputs import query_date
 from salesdesk.core.pagination import paginate
-from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.models import Customer
 from salesdesk.pipeline import access, selectors, services
 from salesdesk.pipeline.choices import OPEN_STAGES, RISK_FACTORS, ContactLevel, Stage

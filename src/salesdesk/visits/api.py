@@ -11,13 +11,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from salesdesk.core.access import assignable_owners
+from salesdesk.core.errors import Conflict, PermissionDenied
 from salesdesk.core.models import User
 from salesdesk.core.pagination import api_filtered_page
 from salesdesk.core.schemas import DateIn, column
-from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.models import Contact, Customer, Project
 from salesdesk.lib.dates import date_in_range, month_end, month_or_none, month_start
-from salesdesk.lib.errors import Conflict
 from salesdesk.visits import selectors, services
 from salesdesk.visits.models import Visit
 from salesdesk.visits.schemas import (

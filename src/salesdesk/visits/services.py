@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 
 from salesdesk.core.access import assignable_owners
 from salesdesk.core.choices import Role
+from salesdesk.core.errors import Conflict, PermissionDenied
 from salesdesk.core.models import User
-from salesdesk.core.services import PermissionDenied, audit_record
+from salesdesk.core.services import audit_record
 from salesdesk.customers.models import Contact, Customer, Project
-from salesdesk.lib.errors import Conflict
 from salesdesk.visits.choices import Outcome
 from salesdesk.visits.models import SATISFACTION_MAX, SATISFACTION_MIN, Commitment, Visit
 

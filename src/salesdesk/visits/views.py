@@ -17,12 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from salesdesk.core.access import assignable_owners
+from salesdesk.core.errors import Conflict, PermissionDenied
 from salesdesk.core.forms import add_service_errors
 from salesdesk.core.pagination import paginate
-from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.models import Customer
 from salesdesk.lib.dates import month_end, month_or_none, month_start, next_month
-from salesdesk.lib.errors import Conflict
 from salesdesk.visits import selectors, services
 from salesdesk.visits.choices import CommitmentState, Outcome
 from salesdesk.visits.filters import NOT_DONE
