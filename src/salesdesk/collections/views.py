@@ -39,7 +39,7 @@ from salesdesk.collections.selectors import holds_in_force
 from salesdesk.core.choices import Role
 from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.forms import add_service_errors
-from salesdesk.core.pagination import paginate
+from salesdesk.core.pagination import PAGE_SIZE, paginate, query_without
 from salesdesk.customers.choices import ProjectStatus
 from salesdesk.customers.models import Customer, Project
 from salesdesk.customers.selectors import project_get
@@ -54,7 +54,6 @@ LETTER_READERS = (*TASK_READERS, Role.SUPPLY)
 HOLD_READERS = (*TASK_READERS, Role.SUPPLY)
 LEGAL_READERS = (Role.LEGAL, Role.FINANCE, Role.MANAGER, Role.ADMIN)
 WORKED = (ProjectStatus.ACTIVE, ProjectStatus.COMPLETED)
-PAGE_SIZE = 50
 
 
 def _can(user, roles) -> bool:
@@ -78,13 +77,6 @@ def _tabs(user, active: str) -> list[tuple[str, str, str, bool]]:
         for key, label, name, roles in tabs
         if _can(user, roles)
     ]
-
-
-def _query_without(request, *names) -> str:
-    params = request.GET.copy()
-    for name in names:
-        params.pop(name, None)
-    return params.urlencode()
 
 
 def _show_errors(request, exc: ValidationError) -> None:
@@ -259,7 +251,7 @@ def letters(request):
         "form": form,
         "page": page,
         "total": found.aggregate(total=Sum("amount"))["total"] or ZERO,
-        "query_without_page": _query_without(request, "page"),
+        "query_without_page": query_without(request.GET, "page"),
     }
     return render(request, "collections/letters.html", context)
 
@@ -324,7 +316,7 @@ def holds(request):
         "form": form,
         "state": state,
         "page": page,
-        "query_without_page": _query_without(request, "page"),
+        "query_without_page": query_without(request.GET, "page"),
         "today": day,
     }
     return render(request, "collections/holds.html", context)
@@ -348,7 +340,7 @@ def legal(request):
     context = {
         "tabs": _tabs(user, "legal"),
         "page": page,
-        "query_without_page": _query_without(request, "page"),
+        "query_without_page": query_without(request.GET, "page"),
         "today": day,
     }
     return render(request, "collections/legal.html", context)

@@ -14,13 +14,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.forms import add_service_errors
-from salesdesk.core.pagination import paginate
+from salesdesk.core.pagination import PAGE_SIZE, paginate
 from salesdesk.core.policy import policy_as_of
 from salesdesk.customers import claims, selectors
 from salesdesk.customers.claims_forms import DecisionForm, ProspectForm, ReleaseForm
 from salesdesk.customers.models import DisputeStatus
 
-PAGE_SIZE = 50
 DISPUTE_TABS = (
     (DisputeStatus.OPEN, DisputeStatus.OPEN.label),
     (DisputeStatus.KEPT, DisputeStatus.KEPT.label),

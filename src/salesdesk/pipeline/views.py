@@ -22,7 +22,7 @@ from salesdesk.core.access import assignable_owners
 from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.forms import add_service_errors
 from salesdesk.core.inputs import query_date
-from salesdesk.core.pagination import paginate
+from salesdesk.core.pagination import page_size_of, paginate, query_without
 from salesdesk.customers.models import Customer
 from salesdesk.pipeline import access, selectors, services
 from salesdesk.pipeline.choices import OPEN_STAGES, RISK_FACTORS, ContactLevel, Stage
@@ -38,8 +38,6 @@ from salesdesk.pipeline.forms import (
 )
 from salesdesk.pipeline.models import FabLine, FabProduct
 from salesdesk.pipeline.scoring import ScoreRule, factors_of
-
-PAGE_SIZES = (25, 50, 100)
 
 
 def _require(allowed: bool) -> None:
@@ -60,21 +58,6 @@ def _tabs(active: str) -> list[tuple[str, str, str, bool]]:
 
 def _as_of(request) -> dt.date:
     return query_date(request.GET, "as_of") or dt.date.today()
-
-
-def _page_size(request) -> int:
-    try:
-        size = int(request.GET.get("page_size", 50))
-    except ValueError:
-        size = 50
-    return size if size in PAGE_SIZES else 50
-
-
-def _query_without(params: QueryDict, *names) -> str:
-    params = params.copy()
-    for name in names:
-        params.pop(name, None)
-    return params.urlencode()
 
 
 def _filtered(request, params: QueryDict, context: selectors.Context):
@@ -113,7 +96,7 @@ def _touches_due_count(request, context) -> int:
 def opportunity_list(request):
     context = selectors.Context.as_of(_as_of(request))
     filterset, queryset = _filtered(request, request.GET, context)
-    page = paginate(queryset, request.GET.get("page"), _page_size(request))
+    page = paginate(queryset, request.GET.get("page"), page_size_of(request.GET))
     cards = [selectors.Card(o, context) for o in page.items]
     data = {
         "tabs": _tabs("list"),
@@ -121,7 +104,7 @@ def opportunity_list(request):
         "page": page,
         "cards": cards,
         "as_of": context.date,
-        "query_without_page": _query_without(request.GET, "page"),
+        "query_without_page": query_without(request.GET, "page"),
         "can_create": access.can_create(request.user),
         "touches_due": _touches_due_count(request, context),
     }
@@ -143,7 +126,7 @@ def _kanban_context(request, params: QueryDict) -> dict:
         "can_create": access.can_create(request.user),
         "as_of": context.date,
         "open_stages": [(s.value, s.label) for s in OPEN_STAGES],
-        "board_query": _query_without(params, "page"),
+        "board_query": query_without(params, "page"),
         "board_url": reverse("pipeline_kanban") + ("?" + params.urlencode() if params else ""),
     }
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from salesdesk.core.access import assignable_owners
 from salesdesk.core.errors import Conflict, PermissionDenied
 from salesdesk.core.forms import add_service_errors
-from salesdesk.core.pagination import paginate
+from salesdesk.core.pagination import PAGE_SIZES, page_size_of, paginate, query_without
 from salesdesk.customers.models import Customer
 from salesdesk.lib.dates import month_end, month_or_none, month_start, next_month
 from salesdesk.visits import selectors, services
@@ -32,23 +32,6 @@ from salesdesk.visits.forms import (
     VisitForm,
 )
 from salesdesk.visits.models import Visit
-
-PAGE_SIZES = (25, 50, 100)
-
-
-def _page_size(request) -> int:
-    try:
-        size = int(request.GET.get("page_size", 50))
-    except ValueError:
-        size = 50
-    return size if size in PAGE_SIZES else 50
-
-
-def _query_without(request, *names) -> str:
-    params = request.GET.copy()
-    for name in names:
-        params.pop(name, None)
-    return params.urlencode()
 
 
 def _require(allowed: bool) -> None:
@@ -88,7 +71,7 @@ def visit_list(request):
     context = {
         "filter": filterset,
         "page": page,
-        "query_without_page": _query_without(request, "page"),
+        "query_without_page": query_without(request.GET, "page"),
         "can_log": services.can_log_visits(request.user),
         "outcomes": Outcome.choices,
         "page_sizes": PAGE_SIZES,
@@ -98,7 +81,7 @@ def visit_list(request):
 
 
 def _page(queryset, request):
-    return paginate(queryset, request.GET.get("page"), _page_size(request))
+    return paginate(queryset, request.GET.get("page"), page_size_of(request.GET))
 
 
 @login_required
@@ -234,8 +217,8 @@ def commitment_list(request):
         "states": [(NOT_DONE, _("Not done")), *CommitmentState.choices, ("", _("All"))],
         "page": page,
         "rows": rows,
-        "query_without_page": _query_without(request, "page"),
-        "query_without_state": _query_without(request, "state", "page"),
+        "query_without_page": query_without(request.GET, "page"),
+        "query_without_state": query_without(request.GET, "state", "page"),
         "can_track": services.can_log_visits(request.user),
         "done_form": CommitmentDoneForm(),
         "today": today,
