@@ -22,7 +22,7 @@ from salesdesk.customers.models import Customer
 from salesdesk.lib.dates import add_months
 from salesdesk.visits.models import Commitment
 from salesdesk.visits.periods import MONTH, period_bounds
-from salesdesk.visits.selectors import TierRule, frequency_rows, tier_rules
+from salesdesk.visits.selectors import VisitTally, frequency_rows, tier_rules
 
 TOP = 10
 # A commitment due within this many days is shown before it is late.
@@ -73,26 +73,8 @@ def due_commitments(user: User, today: dt.date) -> dict:
 
 
 @dataclass
-class OverdueVisit:
-    customer: Customer
-    rule: TierRule
-    period_end: dt.date
-    visits: int
-    manager_visits: int
-    last_visit: dt.date | None
-    days_left: int
-
-    @property
-    def tier(self) -> str:
-        return self.rule.tier
-
-    @property
-    def short(self) -> int:
-        return max(0, self.rule.required - self.visits)
-
-    @property
-    def manager_missing(self) -> bool:
-        return self.rule.needs_manager and self.manager_visits == 0
+class OverdueVisit(VisitTally):
+    days_left: int = 0
 
 
 def overdue_visits(user: User, today: dt.date) -> dict:
@@ -106,16 +88,14 @@ def overdue_visits(user: User, today: dt.date) -> dict:
             rules.append((rule, *period_bounds(today, rule.period)))
     if not rules:
         return {"items": [], "count": 0}
-    by_tier = {value: (rule, end) for rule, _start, end in rules for value in rule.tier_values}
+    by_tier = {
+        value: (rule, start, end) for rule, start, end in rules for value in rule.tier_values
+    }
     customers = Customer.objects.filter(_team(user, "owner"))
     behind = []
     for customer in frequency_rows(customers, rules, today):
-        rule, end = by_tier[customer.tier]
-        row = OverdueVisit(
-            customer=customer, rule=rule, period_end=end, visits=customer.visits_made,
-            manager_visits=customer.manager_visits, last_visit=customer.last_visit,
-            days_left=(end - today).days,
-        )  # fmt: skip
+        rule, start, end = by_tier[customer.tier]
+        row = OverdueVisit.of(customer, rule, start, end, days_left=(end - today).days)
         if not (row.short or row.manager_missing):
             continue
         window_start = add_months(today, -1 if rule.period == MONTH else -3)
