@@ -16,7 +16,7 @@ from salesdesk.collections.models import DunningLetter, HoldOverride, LegalCase,
 from salesdesk.customers.models import Project
 from salesdesk.ledger import services as ledger
 from salesdesk.ledger.models import Invoice
-from tests.collections.test_api import get, invoice, make_book, payment, post, sign
+from tests.collections.builders import get, invoice, make_book, payment, post, sign
 from tests.factories import PlantFactory, ProductFactory
 
 D = dt.date

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from salesdesk.collections.cycle import cycle_run
 from salesdesk.collections.models import CollectionTask, HoldOverride, SupplyHold
-from tests.collections.test_api import get, invoice
+from tests.collections.builders import get, invoice
 from tests.factories import CustomerFactory, ProjectFactory
 
 D = dt.date

@@ -16,7 +16,7 @@ from salesdesk.collections.cycle import cycle_run
 from salesdesk.collections.models import SupplyHold
 from salesdesk.ledger import services as ledger
 from salesdesk.ledger.models import Invoice
-from tests.collections.test_api import get, invoice, make_book, payment, sign
+from tests.collections.builders import get, invoice, make_book, payment, sign
 
 D = dt.date
 MONEY = re.compile(r"^-?\d+\.\d{2}$")

@@ -5,7 +5,7 @@ from django.test import Client
 
 from salesdesk.customers import claims
 from salesdesk.customers.models import ClaimDispute, Customer
-from tests.customers.helpers import json_of
+from tests.customers.builders import json_of
 from tests.factories import CustomerFactory
 
 NAME = "北京宏达建设有限公司"

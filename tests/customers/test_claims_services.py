@@ -20,7 +20,7 @@ from salesdesk.customers.models import (
     Project,
     ProspectClaim,
 )
-from tests.customers.helpers import credit_code
+from tests.customers.builders import credit_code
 from tests.factories import CustomerFactory, ProjectFactory
 
 DAY = dt.date(2026, 3, 2)

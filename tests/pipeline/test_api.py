@@ -7,8 +7,8 @@ import pytest
 
 from salesdesk.pipeline import services
 from salesdesk.pipeline.models import Opportunity
-from tests.customers.helpers import error_fields, json_of
-from tests.pipeline.conftest import TODAY
+from tests.clock import TODAY
+from tests.customers.builders import error_fields, json_of
 
 
 @pytest.fixture

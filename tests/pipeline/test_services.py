@@ -11,7 +11,8 @@ from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.models import AuditEntry
 from salesdesk.pipeline import selectors, services
 from salesdesk.pipeline.models import FabProduct, Opportunity
-from tests.pipeline.conftest import TODAY, factors, set_policy
+from tests.clock import TODAY
+from tests.pipeline.builders import factors, set_policy
 
 
 def days(n):

@@ -18,7 +18,7 @@ from salesdesk.visits.services import (
     visit_upsert,
 )
 from tests.factories import ContactFactory
-from tests.visits.conftest import log
+from tests.visits.builders import log
 
 DAY = dt.date(2026, 3, 10)
 
