@@ -12,7 +12,7 @@ from salesdesk.core.api_auth import API_AUTH
 from salesdesk.core.errors import Conflict
 from salesdesk.core.middleware import unexpected_error
 from salesdesk.customers.api import router as customers_router
-from salesdesk.customers.claims_api import router as claims_router
+from salesdesk.customers.claims.api import router as claims_router
 from salesdesk.customers.tiering_api import router as tiering_router
 from salesdesk.ledger.api import router as ledger_router
 from salesdesk.pipeline.api import router as pipeline_router

@@ -5,8 +5,9 @@ from django.urls import include, path
 from salesdesk.api import api
 from salesdesk.core import views as core_views
 from salesdesk.core.forms import LoginForm
-from salesdesk.customers import claims_views, tiering_views
+from salesdesk.customers import tiering_views
 from salesdesk.customers import views as customer_views
+from salesdesk.customers.claims import views as claims_views
 
 # An exception outside any view: a 500 page with an error id, never a traceback.
 handler500 = "salesdesk.core.middleware.server_error"

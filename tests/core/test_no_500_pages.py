@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from salesdesk.collections.models import CollectionTask, DunningLetter, LegalCase, SupplyHold
 from salesdesk.core.services import token_create
-from salesdesk.customers import claims
+from salesdesk.customers.claims import services as claim_services
 from salesdesk.customers.models import ClaimDispute
 from salesdesk.ledger import services as ledger
 from salesdesk.pipeline import services as pipeline
@@ -97,7 +97,7 @@ def world(people):
         month=month, project=project, salesperson=people.sales1, target=1000,
         drafted_on=days_ago(30),
     )  # fmt: skip
-    registration = claims.prospect_register(
+    registration = claim_services.prospect_register(
         actor=people.sales2, name="上海新港测试建设有限公司", today=TODAY
     )
     claim = registration.claim

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from salesdesk.customers import claims
+from salesdesk.customers.claims import services as claim_services
 from salesdesk.customers.models import ClaimDispute, Customer
 from tests.customers.builders import json_of
 from tests.factories import CustomerFactory
@@ -14,9 +14,9 @@ NAME = "北京宏达建设有限公司"
 @pytest.fixture
 def registered(people):
     """sales1's protected prospect 北京宏达建设, and sales2's refused registration of it."""
-    registration = claims.prospect_register(actor=people.sales1, name=NAME)
-    with pytest.raises(claims.ClaimRefused) as caught:
-        claims.prospect_register(actor=people.sales2, name="宏达建设（北京）有限公司")
+    registration = claim_services.prospect_register(actor=people.sales1, name=NAME)
+    with pytest.raises(claim_services.ClaimRefused) as caught:
+        claim_services.prospect_register(actor=people.sales2, name="宏达建设（北京）有限公司")
     return registration.claim, caught.value.dispute
 
 

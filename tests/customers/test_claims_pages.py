@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.test import Client
 
-from salesdesk.customers import claims
+from salesdesk.customers.claims import services as claim_services
 from salesdesk.customers.models import ClaimDispute, ClaimStatus, Customer, ProspectClaim
 
 NAME = "北京宏达建设有限公司"
@@ -14,9 +14,9 @@ NAME = "北京宏达建设有限公司"
 @pytest.fixture
 def registered(people):
     """sales1's protected prospect, and sales2's refused registration of it (a dispute)."""
-    registration = claims.prospect_register(actor=people.sales1, name=NAME)
-    with pytest.raises(claims.ClaimRefused) as caught:
-        claims.prospect_register(actor=people.sales2, name="宏达建设（北京）有限公司")
+    registration = claim_services.prospect_register(actor=people.sales1, name=NAME)
+    with pytest.raises(claim_services.ClaimRefused) as caught:
+        claim_services.prospect_register(actor=people.sales2, name="宏达建设（北京）有限公司")
     return registration.claim, caught.value.dispute
 
 
@@ -87,7 +87,7 @@ def test_the_live_check_names_the_owner_and_what_registering_would_do(page_for, 
 
 
 def test_the_live_check_offers_a_lapsed_prospect(page_for, people):
-    claims.prospect_register(actor=people.sales1, name=NAME, today=dt.date(2020, 1, 1))
+    claim_services.prospect_register(actor=people.sales1, name=NAME, today=dt.date(2020, 1, 1))
 
     html = text_of(page_for(people.sales2).get("/claims/check/", {"name": NAME}))
 
@@ -128,9 +128,9 @@ def test_it_sends_anonymous_visitors_to_sign_in(db, path):
 
 @pytest.fixture
 def three_registrations(people):
-    claims.prospect_register(actor=people.sales1, name="北京宏达建设有限公司")
-    claims.prospect_register(actor=people.sales2, name="天津恒泰路桥有限公司")
-    claims.prospect_register(actor=people.sales3, name="廊坊鑫盛建材有限公司")
+    claim_services.prospect_register(actor=people.sales1, name="北京宏达建设有限公司")
+    claim_services.prospect_register(actor=people.sales2, name="天津恒泰路桥有限公司")
+    claim_services.prospect_register(actor=people.sales3, name="廊坊鑫盛建材有限公司")
 
 
 @pytest.mark.parametrize(
@@ -155,7 +155,7 @@ def test_it_lists_the_registrations_the_user_may_see(
 
 
 def test_it_marks_registrations_expiring_soon(page_for, people):
-    claims.prospect_register(
+    claim_services.prospect_register(
         actor=people.sales1, name=NAME, today=dt.date.today() - dt.timedelta(days=85)
     )
 
@@ -254,9 +254,9 @@ def test_only_the_manager_of_both_may_decide_on_the_page(
 
 
 def test_a_cross_team_dispute_says_an_admin_decides(page_for, people):
-    claims.prospect_register(actor=people.sales1, name=NAME)
-    with pytest.raises(claims.ClaimRefused) as caught:
-        claims.prospect_register(actor=people.sales3, name=NAME)
+    claim_services.prospect_register(actor=people.sales1, name=NAME)
+    with pytest.raises(claim_services.ClaimRefused) as caught:
+        claim_services.prospect_register(actor=people.sales3, name=NAME)
 
     html = text_of(page_for(people.manager1).get(f"/claims/disputes/{caught.value.dispute.pk}/"))
 
@@ -272,11 +272,13 @@ def test_the_navigation_offers_claims_to_who_registers_or_decides(page_for, peop
 
 def test_the_lists_take_a_fixed_number_of_queries(page_for, people, django_assert_max_num_queries):
     for n in range(12):
-        claims.prospect_register(actor=people.sales1, name=f"北京第{n}号测试建设有限公司")
-        claims.prospect_register(actor=people.sales3, name=f"天津{n}号测试路桥有限公司")
+        claim_services.prospect_register(actor=people.sales1, name=f"北京第{n}号测试建设有限公司")
+        claim_services.prospect_register(actor=people.sales3, name=f"天津{n}号测试路桥有限公司")
     for n in range(6):
-        with pytest.raises(claims.ClaimRefused):
-            claims.prospect_register(actor=people.sales2, name=f"北京第{n}号测试建设有限公司")
+        with pytest.raises(claim_services.ClaimRefused):
+            claim_services.prospect_register(
+                actor=people.sales2, name=f"北京第{n}号测试建设有限公司"
+            )
     page = page_for(people.admin)
 
     with django_assert_max_num_queries(12):

@@ -10,7 +10,7 @@ import threading
 import pytest
 from django.db import connection
 
-from salesdesk.customers import claims
+from salesdesk.customers.claims import services as claim_services
 from salesdesk.customers.models import ClaimDispute, Customer, ProspectClaim
 
 pytestmark = [
@@ -53,12 +53,12 @@ def test_only_one_of_two_simultaneous_registrations_wins(people, round_):
     variant = f"宏达{round_}号建设（北京）有限责任公司"
 
     results = race(
-        lambda: claims.prospect_register(actor=people.sales1, name=name),
-        lambda: claims.prospect_register(actor=people.sales3, name=variant),
+        lambda: claim_services.prospect_register(actor=people.sales1, name=name),
+        lambda: claim_services.prospect_register(actor=people.sales3, name=variant),
     )
 
-    won = [r for r in results if isinstance(r, claims.Registration)]
-    lost = [r for r in results if isinstance(r, claims.ClaimRefused)]
+    won = [r for r in results if isinstance(r, claim_services.Registration)]
+    lost = [r for r in results if isinstance(r, claim_services.ClaimRefused)]
     assert (len(won), len(lost)) == (1, 1), results
     assert Customer.objects.count() == 1
     assert ProspectClaim.objects.count() == 1

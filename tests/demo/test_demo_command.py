@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from salesdesk.core.choices import Role
 from salesdesk.core.models import AuditEntry, Plant, User
-from salesdesk.customers.claims import ClaimState, can_decide, claim_state
+from salesdesk.customers.claims.access import can_decide
+from salesdesk.customers.claims.selectors import ClaimState, claim_state
 from salesdesk.customers.models import (
     ClaimDispute,
     Contact,

@@ -28,9 +28,9 @@ from django.utils import timezone
 from salesdesk.core.models import AuditEntry, Plant, User
 from salesdesk.core.policy import policy_as_of
 from salesdesk.core.services import plant_upsert, user_upsert
-from salesdesk.customers import claims as claim_services
 from salesdesk.customers import services as customer_services
 from salesdesk.customers.choices import ProjectStatus, Tier
+from salesdesk.customers.claims import services as claim_services
 from salesdesk.customers.models import (
     ClaimDispute,
     ClaimStatus,

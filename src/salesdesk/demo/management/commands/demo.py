@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from salesdesk.core.policy import policy_as_of
 from salesdesk.customers.choices import Tier
-from salesdesk.customers.claims import EXPIRING_SOON_DAYS, ClaimState, claim_state
+from salesdesk.customers.claims.selectors import EXPIRING_SOON_DAYS, ClaimState, claim_state
 from salesdesk.customers.models import ClaimDispute, Customer, ProspectClaim
 from salesdesk.demo.evaluation import (
     FAB,
