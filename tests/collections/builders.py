@@ -1,4 +1,5 @@
-"""A small book of projects, invoices and payments, and the API calls shared by the collections tests."""
+"""A small book of projects, invoices and payments, and the API calls shared by the
+collections tests."""
 
 from types import SimpleNamespace
 

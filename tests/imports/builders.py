@@ -1,4 +1,5 @@
-"""Workbooks shared by the import tests: the base sheets, writers for .xlsx and CSV, and a runner of `salesdesk import`."""
+"""Workbooks shared by the import tests: the base sheets, writers for .xlsx and CSV, and
+a runner of `salesdesk import`."""
 
 import copy
 import csv

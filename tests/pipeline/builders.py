@@ -1,4 +1,5 @@
-"""Builders shared by the pipeline tests: the day they run on, risk-form scores and policy."""
+"""Builders shared by the pipeline tests: the day they run on, risk-form scores and
+policy."""
 
 import datetime as dt
 

@@ -66,6 +66,7 @@ from salesdesk.ledger.models import (
     PriceApproval,
 )
 from salesdesk.lib import names
+from salesdesk.pipeline import fab as pipeline_fab
 from salesdesk.pipeline import services as pipeline_services
 from salesdesk.pipeline.models import FabProduct, Opportunity, OpportunityTouch
 from salesdesk.visits import services as visit_services
@@ -583,7 +584,7 @@ def fab_load(rows: Iterable[FabData], *, staff: Staff, on: dt.date) -> int:
     for row in rows:
         lines = [{"feature": f, "advantage": a, "benefit": b} for f, a, b in row.lines]
         with clock.at(when):
-            product, _outcome = pipeline_services.fab_product_save(
+            product, _outcome = pipeline_fab.fab_product_save(
                 actor=staff.users["marketing"], name=row.product, lines=lines, notes=row.notes
             )
         _stamp(FabProduct, {product.pk: (when, when)})

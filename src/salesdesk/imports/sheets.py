@@ -207,7 +207,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("customer", p.text(length(Customer, "code")), required=True),
             Column("name", p.name(length(Opportunity, "name")), required=True),
             Column("owner", p.text(150)),
-            # What the pipeline takes: below 10^13 (pipeline.services.MAX_VALUE), 2 places.
+            # What the pipeline takes: below 10^13 (pipeline.values.MAX_VALUE), 2 places.
             Column("value", p.decimal(2, digits=15, minimum=0)),
             Column("expected_close", p.date),
             Column("stage", p.choice(Stage.values)),

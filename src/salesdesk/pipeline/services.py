@@ -7,8 +7,7 @@ field), checks the actor (PermissionDenied), and writes an audit entry for a cha
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, InvalidOperation
-from typing import Literal
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,42 +16,26 @@ from django.utils.translation import gettext as _
 
 from salesdesk.core.access import assignable_owners
 from salesdesk.core.errors import PermissionDenied
-from salesdesk.core.inputs import decimal_of
 from salesdesk.core.models import User
-from salesdesk.core.services import audit_record, diff, insert_once
-from salesdesk.customers.choices import CustomerStatus, LeadSource
+from salesdesk.core.services import audit_record, insert_once
+from salesdesk.customers.choices import CustomerStatus
 from salesdesk.customers.models import Customer
 from salesdesk.pipeline import access
 from salesdesk.pipeline.choices import (
     CLOSED_STAGES,
-    FACTOR_NUMBERS,
     ContactLevel,
     Stage,
 )
-from salesdesk.pipeline.models import FabLine, FabProduct, Opportunity, OpportunityTouch
+from salesdesk.pipeline.models import FabProduct, Opportunity, OpportunityTouch
 from salesdesk.pipeline.scoring import ScoreRule
-
-# Money columns are DecimalField(max_digits=18); SQLite keeps 15 significant digits.
-MAX_VALUE = Decimal("10") ** 13
-DETAIL_FIELDS = (
-    "name", "source", "value", "expected_close", "competitors", "purchase_criteria",
-    "spec_in_tender",
-)  # fmt: skip
-QUALIFICATION_FIELDS = (
-    "need", "need_evidence", "budget", "budget_evidence", "decision_maker_known",
-    "decision_maker_evidence",
-)  # fmt: skip
-QUESTION_FIELDS = (
-    "is_real", "is_real_notes", "can_win", "can_win_notes", "worth_winning",
-    "worth_winning_notes", "resources", "next_steps",
-)  # fmt: skip
-TEXT_FIELDS = {
-    "name", "competitors", "purchase_criteria", "need_evidence", "budget_evidence",
-    "decision_maker_evidence", "is_real_notes", "can_win_notes", "worth_winning_notes",
-    "resources", "next_steps", "risk_notes",
-}  # fmt: skip
-Outcome = Literal["created", "updated", "unchanged"]
-
+from salesdesk.pipeline.values import (
+    DETAIL_FIELDS,
+    Outcome,
+    clean_factors,
+    clean_values,
+    closing_reason_checked,
+    stage_checked,
+)
 
 # Checks ------------------------------------------------------------------------------
 
@@ -65,11 +48,6 @@ def _require_create(actor: User | None) -> None:
 def _require_edit(actor: User | None, opportunity: Opportunity) -> None:
     if actor is not None and not access.can_edit(actor, opportunity):
         raise PermissionDenied(_("Only the owner, their manager or an administrator may change this opportunity."))  # fmt: skip
-
-
-def _require_fab_editor(actor: User | None) -> None:
-    if actor is not None and not access.can_edit_fab(actor):
-        raise PermissionDenied(_("Only managers, marketing and administrators edit FAB lines."))
 
 
 def _require_open(opportunity: Opportunity) -> None:
@@ -98,71 +76,6 @@ def _lock(opportunity: Opportunity) -> Opportunity:
 # Values ------------------------------------------------------------------------------
 
 
-def _money(value, field: str) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    amount = decimal_of(value, field, places=2)
-    if amount < 0:
-        raise ValidationError({field: _("The value cannot be negative.")})
-    if amount >= MAX_VALUE:
-        raise ValidationError({field: _("The value is too large.")})
-    return amount.quantize(Decimal("0.01"))
-
-
-def clean_values(values: Mapping) -> dict:
-    """Normalise and validate the detail fields given; raises ValidationError per field."""
-    values = dict(values)
-    errors = {}
-    for field in TEXT_FIELDS & values.keys():
-        values[field] = "" if values[field] is None else str(values[field]).strip()
-    if "name" in values:
-        values["name"] = " ".join(values["name"].split())
-        if not values["name"]:
-            errors["name"] = _("An opportunity needs a name.")
-        elif len(values["name"]) > 200:
-            errors["name"] = _("At most 200 characters.")
-    if "source" in values:
-        values["source"] = values["source"] or ""
-        if values["source"] and values["source"] not in LeadSource.values:
-            errors["source"] = _("Unknown lead source %(value)s.") % {"value": values["source"]}
-    if "value" in values:
-        try:
-            values["value"] = _money(values["value"], "value")
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
-    if "spec_in_tender" in values:
-        values["spec_in_tender"] = bool(values["spec_in_tender"])
-    if errors:
-        raise ValidationError(errors)
-    return values
-
-
-def clean_factors(factors: Mapping) -> dict[str, int | None]:
-    """{1: 4, "f2": 3, ...} -> {"f1": 4, "f2": 3}; each 1-5 or None."""
-    cleaned, errors = {}, {}
-    for key, raw in factors.items():
-        number = int(str(key).lstrip("f")) if str(key).lstrip("f").isdigit() else None
-        if number not in FACTOR_NUMBERS:
-            errors[str(key)] = _("Unknown risk factor.")
-            continue
-        field = f"f{number}"
-        if raw is None or raw == "":
-            cleaned[field] = None
-            continue
-        try:
-            score = int(Decimal(str(raw)))
-            whole = Decimal(str(raw)) == score
-        except (InvalidOperation, ValueError, OverflowError):
-            whole, score = False, 0
-        if not whole or not 1 <= score <= 5:
-            errors[field] = _("A factor is scored 1 to 5.")
-        else:
-            cleaned[field] = score
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
-
-
 def _next_code() -> str:
     last = (
         Opportunity.objects.filter(code__regex=r"^O[0-9]+$")
@@ -171,24 +84,6 @@ def _next_code() -> str:
         .first()
     )
     return f"O{(int(last[1:]) if last else 0) + 1:06d}"
-
-
-def _stage(stage: str) -> str:
-    if stage not in Stage.values:
-        raise ValidationError({"stage": _("Unknown stage %(value)s.") % {"value": stage}})
-    return stage
-
-
-def _closing_reason(stage: str, reason: str) -> str:
-    reason = (reason or "").strip()
-    if stage in CLOSED_STAGES and not reason:
-        messages = {
-            Stage.WON: _("Say why it was won."),
-            Stage.LOST: _("Say why it was lost."),
-            Stage.ABANDONED: _("Say why it is abandoned."),
-        }
-        raise ValidationError({"reason": messages[stage]})
-    return reason
 
 
 def _plain(value):
@@ -233,8 +128,8 @@ def opportunity_create(
             "purchase_criteria": purchase_criteria, "spec_in_tender": spec_in_tender,
         }
     )  # fmt: skip
-    stage = _stage(stage)
-    reason = _closing_reason(stage, reason)
+    stage = stage_checked(stage)
+    reason = closing_reason_checked(stage, reason)
     code = (code or "").strip() or _next_code()
     if len(code) > 30:
         raise ValidationError({"code": _("At most 30 characters.")})
@@ -419,8 +314,8 @@ def opportunity_set_stage(
     reason; moving a closed one to an open stage reopens it. Returns whether it moved."""
     current = _lock(opportunity)
     _require_edit(actor, current)
-    stage = _stage(stage)
-    reason = _closing_reason(stage, reason)
+    stage = stage_checked(stage)
+    reason = closing_reason_checked(stage, reason)
     if stage == current.stage:
         return False
     changes = {"stage": [current.stage, stage]}
@@ -549,7 +444,7 @@ def opportunity_upsert(
         raise ValidationError({"code": _("An opportunity needs a code.")})
     factor_values = clean_factors(factors or {})
     if stage is not None and stage != "":
-        _stage(stage)
+        stage_checked(stage)
     else:
         stage = None
     if stage in CLOSED_STAGES and not (reason or "").strip():
@@ -606,88 +501,3 @@ def opportunity_upsert(
             actor=actor, opportunity=existing, stage=stage, reason=reason
         )
     return existing, "updated" if changed else "unchanged"
-
-
-# FAB ---------------------------------------------------------------------------------
-
-
-def _clean_lines(lines: Iterable[Mapping]) -> list[dict]:
-    cleaned = []
-    for line in lines:
-        row = {k: str(line.get(k) or "").strip() for k in ("feature", "advantage", "benefit")}
-        if any(row.values()):
-            cleaned.append(row)
-    return cleaned
-
-
-@transaction.atomic
-def fab_product_save(
-    *,
-    actor: User | None,
-    name: str,
-    lines: Iterable[Mapping],
-    notes: str = "",
-    product: FabProduct | None = None,
-) -> tuple[FabProduct, Outcome]:
-    """Create the product `name`, or replace the lines (and notes) of the product of
-    that name (or of `product`, which renames it). Empty lines are dropped."""
-    _require_fab_editor(actor)
-    name = " ".join((name or "").split())
-    if not name:
-        raise ValidationError({"name": _("A product needs a name.")})
-    if len(name) > 100:
-        raise ValidationError({"name": _("At most 100 characters.")})
-    lines = _clean_lines(lines)
-    notes = (notes or "").strip()
-    clash = FabProduct.objects.filter(name=name)
-    if product is not None:
-        clash = clash.exclude(pk=product.pk)
-        if clash.exists():
-            raise ValidationError({"name": _("Another product has this name.")})
-    else:
-        product = clash.first()
-    if product is None:
-        product = FabProduct.objects.create(name=name, notes=notes)
-        FabLine.objects.bulk_create(
-            FabLine(product=product, position=n, **line) for n, line in enumerate(lines)
-        )
-        audit_record(
-            actor=actor, action="create", obj=product,
-            changes={"name": [None, name], "lines": [None, len(lines)]},
-        )  # fmt: skip
-        return product, "created"
-    old_lines = list(
-        product.lines.order_by("position", "id").values("feature", "advantage", "benefit")
-    )
-    changes = diff(product, {"name": name, "notes": notes})
-    if old_lines != lines:
-        changes["lines"] = [len(old_lines), len(lines)]
-        product.lines.all().delete()
-        FabLine.objects.bulk_create(
-            FabLine(product=product, position=n, **line) for n, line in enumerate(lines)
-        )
-    if not changes:
-        return product, "unchanged"
-    product.name, product.notes = name, notes
-    product.save()
-    audit_record(actor=actor, action="update", obj=product, changes=changes)
-    return product, "updated"
-
-
-@transaction.atomic
-def fab_product_delete(*, actor: User | None, product: FabProduct) -> None:
-    _require_fab_editor(actor)
-    audit_record(actor=actor, action="delete", obj=product, changes={"name": [product.name, None]})
-    product.delete()
-
-
-def products_named(names: Iterable[str], field: str = "products") -> list[FabProduct]:
-    """The FAB products of these names; ValidationError naming the unknown ones."""
-    wanted = [" ".join(n.split()) for n in names if n and n.strip()]
-    found = {p.name: p for p in FabProduct.objects.filter(name__in=wanted)}
-    missing = [n for n in wanted if n not in found]
-    if missing:
-        raise ValidationError(
-            {field: _("No FAB product %(names)s.") % {"names": ", ".join(missing)}}
-        )
-    return [found[n] for n in dict.fromkeys(wanted)]

@@ -24,7 +24,7 @@ from salesdesk.core.forms import add_service_errors
 from salesdesk.core.inputs import query_date
 from salesdesk.core.pagination import page_size_of, paginate, query_without
 from salesdesk.customers.models import Customer
-from salesdesk.pipeline import access, selectors, services
+from salesdesk.pipeline import access, fab, selectors, services
 from salesdesk.pipeline.choices import OPEN_STAGES, RISK_FACTORS, ContactLevel, Stage
 from salesdesk.pipeline.forms import (
     FabLineFormSet,
@@ -38,6 +38,7 @@ from salesdesk.pipeline.forms import (
 )
 from salesdesk.pipeline.models import FabLine, FabProduct
 from salesdesk.pipeline.scoring import ScoreRule, factors_of
+from salesdesk.pipeline.values import QUALIFICATION_FIELDS, QUESTION_FIELDS
 
 
 def _require(allowed: bool) -> None:
@@ -291,7 +292,7 @@ def _section(request, code, form_class, fields, service, title, intro, template)
 @require_http_methods(["GET", "POST"])
 def opportunity_qualification(request, code):
     return _section(
-        request, code, QualificationForm, services.QUALIFICATION_FIELDS,
+        request, code, QualificationForm, QUALIFICATION_FIELDS,
         services.opportunity_qualify, _("Qualified customer"),
         _("A qualified customer (合格客户) has a need, has purchasing power, and we know who "
           "holds decision authority. Record each as yes or no, with the evidence."),
@@ -303,7 +304,7 @@ def opportunity_qualification(request, code):
 @require_http_methods(["GET", "POST"])
 def opportunity_questions(request, code):
     return _section(
-        request, code, QuestionsForm, services.QUESTION_FIELDS, services.opportunity_assess,
+        request, code, QuestionsForm, QUESTION_FIELDS, services.opportunity_assess,
         _("The four questions"),
         _("Before putting effort into an opportunity, answer four questions. Work through "
           "them in order: a no to one of the first three is a reason to stop."),
@@ -530,7 +531,7 @@ def fab_edit(request, product_id=None):
     formset = FabLineFormSet(request.POST or None, initial=lines, prefix="lines")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
-            saved, _outcome = services.fab_product_save(
+            saved, _outcome = fab.fab_product_save(
                 actor=request.user,
                 product=product,
                 name=form.cleaned_data["name"],
@@ -556,6 +557,6 @@ def fab_delete(request, product_id):
     product = FabProduct.objects.filter(pk=product_id).first()
     if product is None:
         raise Http404
-    services.fab_product_delete(actor=request.user, product=product)
+    fab.fab_product_delete(actor=request.user, product=product)
     messages.success(request, _("%(name)s deleted.") % {"name": product.name})
     return redirect("pipeline_fab")

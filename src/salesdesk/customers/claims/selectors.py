@@ -1,4 +1,5 @@
-"""Reads of claim protection: the duplicate check, claims and disputes as the user may see them."""
+"""Reads of claim protection: the duplicate check, claims and disputes as the user may
+see them."""
 
 import datetime as dt
 from dataclasses import dataclass, field
