@@ -23,9 +23,10 @@ from salesdesk.customers.models import (
     Project,
     ProspectClaim,
 )
-from salesdesk.demo.evaluation import REGISTRATIONS, generate_pipeline
+from salesdesk.demo.activity_loader import evaluation_customers
+from salesdesk.demo.claims import REGISTRATIONS
 from salesdesk.demo.generator import DEMO_CUSTOMERS, DEMO_SEED
-from salesdesk.demo.loader import evaluation_customers
+from salesdesk.demo.pipeline import generate_pipeline
 from salesdesk.ledger.allocation import project_balances
 from salesdesk.ledger.models import (
     AssetOffset,

@@ -8,18 +8,12 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 from functools import cache
 
-from salesdesk.demo.evaluation import (
-    FAB,
-    MANAGER_OF,
-    REGISTRATIONS,
-    eval_customers,
-    generate_claims,
-    generate_pipeline,
-    generate_visits,
-    registered_customers,
-)
+from salesdesk.demo.accounts import FAB, MANAGER_OF, eval_customers
+from salesdesk.demo.claims import REGISTRATIONS, generate_claims, registered_customers
 from salesdesk.demo.generator import DEMO_SEED, demo_customers
-from salesdesk.demo.history import PRODUCTS
+from salesdesk.demo.ledger_records import PRODUCTS
+from salesdesk.demo.pipeline import generate_pipeline
+from salesdesk.demo.visits import generate_visits
 from salesdesk.lib import names
 from salesdesk.lib.dates import month_end, month_start
 from salesdesk.pipeline.scoring import ScoreRule

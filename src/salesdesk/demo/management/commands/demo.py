@@ -13,13 +13,18 @@ from salesdesk.core.policy import policy_as_of
 from salesdesk.customers.choices import Tier
 from salesdesk.customers.claims.selectors import EXPIRING_SOON_DAYS, ClaimState, claim_state
 from salesdesk.customers.models import ClaimDispute, Customer, ProspectClaim
-from salesdesk.demo.evaluation import (
-    FAB,
-    VISIT_MONTHS,
-    generate_claims,
-    generate_pipeline,
-    generate_visits,
+from salesdesk.demo.accounts import FAB
+from salesdesk.demo.activity_loader import (
+    claims_are_empty,
+    claims_load,
+    evaluation_customers,
+    fab_load,
+    pipeline_load,
+    tiering_ensure,
+    visit_rules,
+    visits_load,
 )
+from salesdesk.demo.claims import generate_claims
 from salesdesk.demo.generator import (
     DEMO_CUSTOMERS,
     DEMO_PROJECTS,
@@ -28,31 +33,26 @@ from salesdesk.demo.generator import (
     Numbering,
     demo_customers,
 )
-from salesdesk.demo.history import HISTORY_MONTHS, PROFILES, generate_history
+from salesdesk.demo.history import generate_history
+from salesdesk.demo.ledger_records import HISTORY_MONTHS, PROFILES
 from salesdesk.demo.loader import (
     HistoryCounts,
     Staff,
-    claims_are_empty,
-    claims_load,
-    evaluation_customers,
-    fab_load,
     floor_prices_set,
     ledger_is_empty,
     ledger_projects_stored,
     load,
-    pipeline_load,
     staff_ensure,
     stored_projects,
-    tiering_ensure,
-    visit_rules,
-    visits_load,
 )
+from salesdesk.demo.pipeline import generate_pipeline
 from salesdesk.demo.replay import (
     GO_LIVE_MONTHS,
     ReplayCounts,
     collections_replay,
     history_load_with_holds,
 )
+from salesdesk.demo.visits import VISIT_MONTHS, generate_visits
 from salesdesk.lib.dates import date_in_range, month_start
 from salesdesk.pipeline.choices import CLOSED_STAGES, ContactLevel, Stage
 from salesdesk.pipeline.models import FabLine, FabProduct, Opportunity
