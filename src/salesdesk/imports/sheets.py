@@ -16,7 +16,7 @@ from salesdesk.customers.choices import (
     Tier,
 )
 from salesdesk.customers.models import Contact, Customer, Project
-from salesdesk.imports import evaluation, master, money
+from salesdesk.imports import activity_rows, ledger_rows, master
 from salesdesk.imports import parsers as p
 from salesdesk.imports.spec import Column, SheetSpec
 from salesdesk.ledger.choices import PaymentMethod
@@ -153,7 +153,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("plant", p.text(length(Plant, "code"))),
         ),
         key=("ticket",),
-        apply=money.apply_deliveries,
+        apply=ledger_rows.apply_deliveries,
         roles=POSTERS[Delivery],
     ),
     SheetSpec(
@@ -167,7 +167,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("amount", p.amount, required=True),
         ),
         key=("number",),
-        apply=money.apply_invoices,
+        apply=ledger_rows.apply_invoices,
         roles=POSTERS[Invoice],
     ),
     SheetSpec(
@@ -181,7 +181,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("method", p.choice(PaymentMethod.values)),
         ),
         key=("reference",),
-        apply=money.apply_payments,
+        apply=ledger_rows.apply_payments,
         roles=POSTERS[Payment],
     ),
     SheetSpec(
@@ -196,7 +196,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("category", p.text(length(Expense, "category"))),
         ),
         key=("reference",),
-        apply=money.apply_expenses,
+        apply=ledger_rows.apply_expenses,
         roles=POSTERS[Expense],
     ),
     SheetSpec(
@@ -218,7 +218,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             *(Column(f"f{number}", p.integer(1, 5)) for number in FACTOR_NUMBERS),
         ),
         key=("code",),
-        apply=evaluation.apply_opportunities,
+        apply=activity_rows.apply_opportunities,
         roles=pipeline_access.CREATORS,
     ),
     SheetSpec(
@@ -234,7 +234,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("notes", p.text(NOTES_LENGTH)),
         ),
         key=("customer", "salesperson", "date"),
-        apply=evaluation.apply_visits,
+        apply=activity_rows.apply_visits,
         roles=VISIT_LOGGERS,
     ),
 )

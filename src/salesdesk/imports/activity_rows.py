@@ -1,4 +1,4 @@
-"""Applying the customer evaluation sheets: opportunities (DOMAIN §3) and visits (§4).
+"""Applying the sales activity sheets: opportunities (DOMAIN §3) and visits (§4).
 
 Like master data, each row goes through the service the UI uses
 (`pipeline.services.opportunity_upsert`, `visits.services.visit_upsert`), so validation,
