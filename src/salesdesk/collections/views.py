@@ -36,8 +36,8 @@ from salesdesk.collections.models import (
     SupplyHold,
 )
 from salesdesk.collections.selectors import holds_in_force
+from salesdesk.core.access import Action, can, require
 from salesdesk.core.choices import Role
-from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.forms import add_service_errors
 from salesdesk.core.pagination import PAGE_SIZE, paginate, query_without
 from salesdesk.customers.choices import ProjectStatus
@@ -46,36 +46,21 @@ from salesdesk.customers.selectors import project_get
 from salesdesk.lib.dates import month_or_none, month_start
 from salesdesk.lib.money import ZERO
 
-SUPERVISORS = services.SUPERVISORS
-SIGNERS = (Role.MARKETING, Role.FINANCE)
 # Who reads which page; what they see in it is scoped further by visible_to (DOMAIN §1).
-TASK_READERS = (Role.SALES, Role.MANAGER, Role.MARKETING, Role.FINANCE, Role.LEGAL, Role.ADMIN)
-LETTER_READERS = (*TASK_READERS, Role.SUPPLY)
-HOLD_READERS = (*TASK_READERS, Role.SUPPLY)
-LEGAL_READERS = (Role.LEGAL, Role.FINANCE, Role.MANAGER, Role.ADMIN)
 WORKED = (ProjectStatus.ACTIVE, ProjectStatus.COMPLETED)
-
-
-def _can(user, roles) -> bool:
-    return user.is_superuser or user.has_role(*roles)
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("You may not do this."))
 
 
 def _tabs(user, active: str) -> list[tuple[str, str, str, bool]]:
     tabs = [
-        ("tasks", gettext_lazy("Collection tasks"), "collections_tasks", TASK_READERS),
-        ("letters", gettext_lazy("Collection letters"), "collections_letters", LETTER_READERS),
-        ("holds", gettext_lazy("Supply holds"), "collections_holds", HOLD_READERS),
-        ("legal", gettext_lazy("Legal recovery"), "legal_queue", LEGAL_READERS),
+        ("tasks", gettext_lazy("Collection tasks"), "collections_tasks", Action.TASK_READ),
+        ("letters", gettext_lazy("Collection letters"), "collections_letters", Action.LETTER_READ),
+        ("holds", gettext_lazy("Supply holds"), "collections_holds", Action.HOLD_READ),
+        ("legal", gettext_lazy("Legal recovery"), "legal_queue", Action.LEGAL_READ),
     ]
     return [
         (key, label, reverse(name), key == active)
-        for key, label, name, roles in tabs
-        if _can(user, roles)
+        for key, label, name, action in tabs
+        if can(user, action)
     ]
 
 
@@ -90,7 +75,7 @@ def _show_errors(request, exc: ValidationError) -> None:
 @login_required
 def tasks(request):
     user = request.user
-    _require(_can(user, TASK_READERS))
+    require(user, Action.TASK_READ)
     months = today.task_months()
     requested = request.GET.get("month")
     month = month_or_none(requested)
@@ -100,7 +85,7 @@ def tasks(request):
         month = months[0] if months else month_start(dt.date.today())
     scoped = CollectionTask.objects.visible_to(user)
     groups = today.task_groups(scoped, month, dt.date.today())
-    signs_as = [role for role in SIGNERS if _can(user, (role,))]
+    signs_as = [role for role, action in services.SIGN_AS.items() if can(user, action)]
     signable = {}
     for role in signs_as:
         ids = set(
@@ -154,7 +139,7 @@ def tasks_sign(request):
         return redirect("collections_tasks")
     month, as_role = form.cleaned_data["month"], form.cleaned_data["as_role"]
     username = form.cleaned_data["salesperson"]
-    _require(_can(user, (as_role,)))
+    require(user, services.SIGN_AS[as_role])
     back = reverse("collections_tasks") + f"?month={month:%Y-%m}"
     drafts = CollectionTask.objects.visible_to(user).filter(month=month, status=TaskStatus.DRAFT)
     mine = "marketing" if as_role == Role.MARKETING else "finance"
@@ -194,7 +179,7 @@ def tasks_sign(request):
 
 @login_required
 def task_letter(request, month, username):
-    _require(_can(request.user, TASK_READERS))
+    require(request.user, Action.TASK_READ)
     first = month_or_none(month)
     if first is None:
         raise Http404
@@ -239,7 +224,7 @@ def _letters(request):
 
 @login_required
 def letters(request):
-    _require(_can(request.user, LETTER_READERS))
+    require(request.user, Action.LETTER_READ)
     form, found = _letters(request)
     page = paginate(
         found.select_related("project__customer", "issued_by").order_by("-issued_on", "-id"),
@@ -258,7 +243,7 @@ def letters(request):
 
 @login_required
 def letter_pdf(request, pk):
-    _require(_can(request.user, LETTER_READERS))
+    require(request.user, Action.LETTER_READ)
     letter = (
         DunningLetter.objects.visible_to(request.user)
         .select_related("project__customer")
@@ -283,7 +268,7 @@ def letter_pdf(request, pk):
 @login_required
 def holds(request):
     user = request.user
-    _require(_can(user, HOLD_READERS))
+    require(user, Action.HOLD_READ)
     form = HoldFilterForm(request.GET or None)
     state = form.state_value()
     day = dt.date.today()
@@ -328,7 +313,7 @@ def holds(request):
 @login_required
 def legal(request):
     user = request.user
-    _require(_can(user, LEGAL_READERS))
+    require(user, Action.LEGAL_READ)
     cases = today.legal_queue(LegalCase.objects.visible_to(user))
     page = paginate(cases, request.GET.get("page"), PAGE_SIZE)
     day = dt.date.today()
@@ -358,7 +343,6 @@ def project_collections_context(request, project: Project) -> dict:
     """What the collections part of the project page needs
     (`collections/_project_collections.html` and the hold banner)."""
     user = request.user
-    supervisor = _can(user, SUPERVISORS)
     hold = customer_hold(project.customer)
     case = None
     if project.status == ProjectStatus.LEGAL:
@@ -380,12 +364,16 @@ def project_collections_context(request, project: Project) -> dict:
         "project_tasks": today.project_tasks(project, dt.date.today()),
         "project_overrides": overrides,
         "collections_can": {
-            "send_letter": supervisor and worked,
-            "override": supervisor and hold is not None and worked,
-            "send_to_legal": supervisor and worked,
+            "send_letter": can(user, Action.LETTER_SEND) and worked,
+            "override": can(user, Action.HOLD_OVERRIDE) and hold is not None and worked,
+            "send_to_legal": can(user, Action.LEGAL_REFER) and worked,
         },
-        "override_form": OverrideForm(prefix="override") if supervisor and hold else None,
-        "legal_form": LegalForm(prefix="legal") if supervisor and worked else None,
+        "override_form": (
+            OverrideForm(prefix="override") if can(user, Action.HOLD_OVERRIDE) and hold else None
+        ),
+        "legal_form": LegalForm(prefix="legal")
+        if can(user, Action.LEGAL_REFER) and worked
+        else None,
     }
 
 
@@ -418,7 +406,7 @@ def _action_page(request, *, project, form, title, intro, button):
 @require_POST
 def project_letter_send(request, code):
     project = _project_or_404(request, code)
-    _require(_can(request.user, SUPERVISORS))
+    require(request.user, Action.LETTER_SEND)
     try:
         letter = services.letter_send_now(actor=request.user, project=project)
     except ValidationError as exc:
@@ -436,7 +424,7 @@ def project_letter_send(request, code):
 @require_http_methods(["GET", "POST"])
 def project_hold_override(request, code):
     project = _project_or_404(request, code)
-    _require(_can(request.user, SUPERVISORS))
+    require(request.user, Action.HOLD_OVERRIDE)
     form = OverrideForm(request.POST or None, prefix="override")
     if request.method == "POST" and form.is_valid():
         try:
@@ -461,7 +449,7 @@ def project_hold_override(request, code):
 @require_http_methods(["GET", "POST"])
 def project_send_to_legal(request, code):
     project = _project_or_404(request, code)
-    _require(_can(request.user, SUPERVISORS))
+    require(request.user, Action.LEGAL_REFER)
     form = LegalForm(request.POST or None, prefix="legal")
     if request.method == "POST" and form.is_valid():
         try:

@@ -4,7 +4,7 @@ Adding a sheet is one `SheetSpec` here plus its apply function. A row may refer 
 of the sheets above it, so the order matters.
 """
 
-from salesdesk.core.access import ARCHIVE_EDITORS
+from salesdesk.core.access import PERMISSIONS, Action
 from salesdesk.core.choices import Role
 from salesdesk.core.models import Plant, User
 from salesdesk.customers.choices import (
@@ -22,11 +22,10 @@ from salesdesk.imports.spec import Column, SheetSpec
 from salesdesk.ledger.choices import PaymentMethod
 from salesdesk.ledger.models import Delivery, Expense, Invoice, Payment, Product
 from salesdesk.ledger.services import CATALOGUE_EDITORS, POSTERS
-from salesdesk.pipeline import access as pipeline_access
 from salesdesk.pipeline.choices import FACTOR_NUMBERS, Stage
 from salesdesk.pipeline.models import Opportunity
 from salesdesk.visits.choices import Outcome
-from salesdesk.visits.services import TEXT_LIMITS, VISIT_LOGGERS
+from salesdesk.visits.services import TEXT_LIMITS
 
 
 def length(model, field: str) -> int:
@@ -101,7 +100,7 @@ SHEETS: tuple[SheetSpec, ...] = (
         ),
         key=("code",),
         apply=master.apply_customers,
-        roles=ARCHIVE_EDITORS,
+        roles=PERMISSIONS[Action.ARCHIVE_EDIT],
     ),
     SheetSpec(
         name="contacts",
@@ -117,7 +116,7 @@ SHEETS: tuple[SheetSpec, ...] = (
         ),
         key=("customer", "name"),
         apply=master.apply_contacts,
-        roles=ARCHIVE_EDITORS,
+        roles=PERMISSIONS[Action.ARCHIVE_EDIT],
     ),
     SheetSpec(
         name="projects",
@@ -137,7 +136,7 @@ SHEETS: tuple[SheetSpec, ...] = (
         ),
         key=("code",),
         apply=master.apply_projects,
-        roles=ARCHIVE_EDITORS,
+        roles=PERMISSIONS[Action.ARCHIVE_EDIT],
     ),
     SheetSpec(
         name="deliveries",
@@ -219,7 +218,7 @@ SHEETS: tuple[SheetSpec, ...] = (
         ),
         key=("code",),
         apply=activity_rows.apply_opportunities,
-        roles=pipeline_access.CREATORS,
+        roles=PERMISSIONS[Action.OPPORTUNITY_CREATE],
     ),
     SheetSpec(
         name="visits",
@@ -235,7 +234,7 @@ SHEETS: tuple[SheetSpec, ...] = (
         ),
         key=("customer", "salesperson", "date"),
         apply=activity_rows.apply_visits,
-        roles=VISIT_LOGGERS,
+        roles=PERMISSIONS[Action.VISIT_LOG],
     ),
 )
 

@@ -7,20 +7,13 @@ marketing and finance read only. FAB lines are company messaging: managers, mark
 and administrators edit them, everyone reads them.
 """
 
+from salesdesk.core.access import Action, can
 from salesdesk.core.choices import Role
 from salesdesk.core.models import User
 
-CREATORS = (Role.SALES, Role.MANAGER, Role.ADMIN)
-FAB_EDITORS = (Role.MANAGER, Role.MARKETING, Role.ADMIN)
-OWNER_CHANGERS = (Role.MANAGER, Role.ADMIN)
-
-
-def _has(user: User, roles) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.has_role(*roles))
-
 
 def can_create(user: User) -> bool:
-    return _has(user, CREATORS)
+    return can(user, Action.OPPORTUNITY_CREATE)
 
 
 def can_edit(user: User, opportunity) -> bool:
@@ -36,8 +29,8 @@ def can_edit(user: User, opportunity) -> bool:
 
 
 def can_change_owner(user: User) -> bool:
-    return _has(user, OWNER_CHANGERS)
+    return can(user, Action.OPPORTUNITY_CHANGE_OWNER)
 
 
 def can_edit_fab(user: User) -> bool:
-    return _has(user, FAB_EDITORS)
+    return can(user, Action.FAB_EDIT)

@@ -14,8 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from salesdesk.core.access import assignable_owners
-from salesdesk.core.choices import Role
+from salesdesk.core.access import Action, assignable_owners, can, require
 from salesdesk.core.errors import Conflict, PermissionDenied
 from salesdesk.core.models import User
 from salesdesk.core.services import audit_record
@@ -25,7 +24,6 @@ from salesdesk.visits.models import SATISFACTION_MAX, SATISFACTION_MIN, Commitme
 
 # Who logs visits and keeps track of commitments. Marketing, finance, supply and legal
 # read the log; they do not make sales calls.
-VISIT_LOGGERS = (Role.SALES, Role.MANAGER, Role.ADMIN)
 
 TEXT_LIMITS = {"purpose": 200, "next_step": 300}
 COMMITMENT_LIMITS = {"what": 300, "who": 100}
@@ -53,7 +51,7 @@ class CommitmentIn:
 
 
 def can_log_visits(user: User) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.has_role(*VISIT_LOGGERS))
+    return can(user, Action.VISIT_LOG)
 
 
 def _today() -> dt.date:
@@ -74,8 +72,7 @@ def _as_commitment(value) -> CommitmentIn | None:
 
 
 def _require_logger(actor: User | None) -> None:
-    if actor is not None and not can_log_visits(actor):
-        raise PermissionDenied(_("You may not log visits."))
+    require(actor, Action.VISIT_LOG, _("You may not log visits."))
 
 
 def _require_customer_and_salesperson(

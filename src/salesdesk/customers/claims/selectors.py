@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy
 
-from salesdesk.core.access import owner_scope, scope
 from salesdesk.core.models import User
 from salesdesk.customers.models import (
     ClaimDispute,
@@ -158,7 +157,7 @@ class ClaimState:
 
 def claim_queryset(user: User) -> QuerySet[ProspectClaim]:
     """Registrations `user` may see: their own; a manager's team's; company roles all."""
-    return scope(ProspectClaim.objects.all(), user, "claimant")
+    return ProspectClaim.objects.visible_to(user)
 
 
 def claim_list(user: User, *, state: str = ClaimState.PROTECTED,
@@ -197,11 +196,7 @@ def claim_get(user: User, pk: int) -> ProspectClaim:
 def dispute_queryset(user: User) -> QuerySet[ClaimDispute]:
     """Disputes `user` may see: those where they (or, for a manager, their team) are the
     challenger or the owner; company roles see all."""
-    challenger, owner = owner_scope(user, "challenger"), owner_scope(user, "owner")
-    queryset = ClaimDispute.objects.all()
-    if challenger is None or owner is None:
-        return queryset
-    return queryset.filter(challenger | owner)
+    return ClaimDispute.objects.visible_to(user)
 
 
 def dispute_list(user: User, *, status: str = DisputeStatus.OPEN) -> QuerySet[ClaimDispute]:
