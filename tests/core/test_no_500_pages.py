@@ -23,6 +23,7 @@ from salesdesk.core.services import token_create
 from salesdesk.customers.claims import services as claim_services
 from salesdesk.customers.models import ClaimDispute
 from salesdesk.ledger import services as ledger
+from salesdesk.pipeline import fab as pipeline_fab
 from salesdesk.pipeline import services as pipeline
 from salesdesk.visits import services as visits
 from salesdesk.visits.models import Commitment
@@ -105,7 +106,7 @@ def world(people):
         challenger=people.sales3, name=customer.name, customer=customer, owner=people.sales1,
         match_reason="name", match_score=100,
     )  # fmt: skip
-    product, _ = pipeline.fab_product_save(
+    product, _ = pipeline_fab.fab_product_save(
         actor=people.admin, name="C30 泵送", lines=[{"feature": "f", "advantage": "a"}]
     )
     opportunity = pipeline.opportunity_create(

@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -36,13 +36,13 @@ from salesdesk.collections.models import (
     SupplyHold,
 )
 from salesdesk.collections.selectors import holds_in_force
-from salesdesk.core.access import Action, can, require
+from salesdesk.core.access import Action, can, get_visible_or_404, require
 from salesdesk.core.choices import Role
 from salesdesk.core.forms import add_service_errors
 from salesdesk.core.pagination import PAGE_SIZE, paginate, query_without
 from salesdesk.customers.choices import ProjectStatus
 from salesdesk.customers.models import Customer, Project
-from salesdesk.customers.selectors import project_get
+from salesdesk.customers.selectors import project_details
 from salesdesk.lib.dates import month_or_none, month_start
 from salesdesk.lib.money import ZERO
 
@@ -377,13 +377,6 @@ def project_collections_context(request, project: Project) -> dict:
     }
 
 
-def _project_or_404(request, code) -> Project:
-    try:
-        return project_get(request.user, code)
-    except ObjectDoesNotExist:
-        raise Http404 from None
-
-
 def _back(project: Project):
     # To the top of the page, where the message about what was done shows.
     return redirect("project_detail", code=project.code)
@@ -405,7 +398,7 @@ def _action_page(request, *, project, form, title, intro, button):
 @login_required
 @require_POST
 def project_letter_send(request, code):
-    project = _project_or_404(request, code)
+    project = get_visible_or_404(project_details(), request.user, code=code)
     require(request.user, Action.LETTER_SEND)
     try:
         letter = services.letter_send_now(actor=request.user, project=project)
@@ -423,7 +416,7 @@ def project_letter_send(request, code):
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_hold_override(request, code):
-    project = _project_or_404(request, code)
+    project = get_visible_or_404(project_details(), request.user, code=code)
     require(request.user, Action.HOLD_OVERRIDE)
     form = OverrideForm(request.POST or None, prefix="override")
     if request.method == "POST" and form.is_valid():
@@ -448,7 +441,7 @@ def project_hold_override(request, code):
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_send_to_legal(request, code):
-    project = _project_or_404(request, code)
+    project = get_visible_or_404(project_details(), request.user, code=code)
     require(request.user, Action.LEGAL_REFER)
     form = LegalForm(request.POST or None, prefix="legal")
     if request.method == "POST" and form.is_valid():

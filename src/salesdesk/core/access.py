@@ -85,7 +85,13 @@ def can(user: User | None, action: Action) -> bool:
 def require(actor: User | None, action: Action, message: str | None = None) -> None:
     """PermissionDenied unless `actor` may take `action`. `actor=None` is the system (an
     import run from the command line), which may take every action."""
-    if actor is not None and not can(actor, action):
+    deny_unless(actor is None or can(actor, action), message)
+
+
+def deny_unless(allowed: bool, message: str | None = None) -> None:
+    """PermissionDenied unless `allowed`: for the rules about one record (the owner's
+    manager may edit an opportunity) that build on the table."""
+    if not allowed:
         raise PermissionDenied(message or _("You may not do this."))
 
 

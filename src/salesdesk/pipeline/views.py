@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,8 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from salesdesk.core.access import assignable_owners
-from salesdesk.core.errors import PermissionDenied
+from salesdesk.core.access import assignable_owners, deny_unless, get_visible_or_404
 from salesdesk.core.forms import add_service_errors
 from salesdesk.core.inputs import query_date
 from salesdesk.core.pagination import page_size_of, paginate, query_without
@@ -39,11 +38,6 @@ from salesdesk.pipeline.forms import (
 from salesdesk.pipeline.models import FabLine, FabProduct
 from salesdesk.pipeline.scoring import ScoreRule, factors_of
 from salesdesk.pipeline.values import QUALIFICATION_FIELDS, QUESTION_FIELDS
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("You may not do this."))
 
 
 def _tabs(active: str) -> list[tuple[str, str, str, bool]]:
@@ -68,16 +62,9 @@ def _filtered(request, params: QueryDict, context: selectors.Context):
     return filterset, queryset
 
 
-def _opportunity_or_404(request, code, context=None):
-    try:
-        return selectors.opportunity_get(request.user, code, context)
-    except ObjectDoesNotExist:
-        raise Http404 from None
-
-
 def _editable_or_403(request, code):
-    opportunity = _opportunity_or_404(request, code)
-    _require(access.can_edit(request.user, opportunity))
+    opportunity = get_visible_or_404(selectors.opportunity_details(), request.user, code=code)
+    deny_unless(access.can_edit(request.user, opportunity))
     return opportunity
 
 
@@ -184,7 +171,9 @@ def conversion(request):
 @login_required
 def opportunity_detail(request, code):
     context = selectors.Context.as_of()
-    opportunity = _opportunity_or_404(request, code, context)
+    opportunity = get_visible_or_404(
+        selectors.opportunity_details(context), request.user, code=code
+    )
     card = selectors.Card(opportunity, context)
     stakeholders = selectors.stakeholder_map(opportunity, context.date)
     factors = [
@@ -218,7 +207,7 @@ def _form_values(form: OpportunityForm) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def opportunity_create(request):
-    _require(access.can_create(request.user))
+    deny_unless(access.can_create(request.user))
     initial = {}
     if request.GET.get("customer"):
         initial["customer"] = request.GET["customer"]
@@ -355,7 +344,7 @@ def opportunity_risk(request, code):
 @require_POST
 def opportunity_risk_preview(request, code):
     """The score the form would give, recomputed as the salesperson clicks (htmx)."""
-    opportunity = _opportunity_or_404(request, code)
+    opportunity = get_visible_or_404(selectors.opportunity_details(), request.user, code=code)
     form = RiskForm(request.POST)
     factors = form.factors() if form.is_valid() else {}
     return render(
@@ -515,7 +504,7 @@ def fab_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def fab_edit(request, product_id=None):
-    _require(access.can_edit_fab(request.user))
+    deny_unless(access.can_edit_fab(request.user))
     product = None
     if product_id is not None:
         product = FabProduct.objects.filter(pk=product_id).first()
@@ -553,7 +542,7 @@ def fab_edit(request, product_id=None):
 @login_required
 @require_POST
 def fab_delete(request, product_id):
-    _require(access.can_edit_fab(request.user))
+    deny_unless(access.can_edit_fab(request.user))
     product = FabProduct.objects.filter(pk=product_id).first()
     if product is None:
         raise Http404

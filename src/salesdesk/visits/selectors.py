@@ -55,9 +55,14 @@ def visit_list(user: User, params) -> tuple[VisitFilter, QuerySet[Visit]]:
     return filterset, _with_details(queryset).order_by("-date", "-id")
 
 
+def visit_details() -> QuerySet[Visit]:
+    """Visits with what a visit's page shows of them; scope them with `visible_to`."""
+    return _with_details(Visit.objects.all())
+
+
 def visit_get(user: User, pk: int) -> Visit:
     """The visit if `user` may see it; Visit.DoesNotExist otherwise."""
-    return _with_details(visit_queryset(user)).get(pk=pk)
+    return visit_details().visible_to(user).get(pk=pk)
 
 
 def customer_visits(user: User, customer: Customer, limit: int = 10) -> list[Visit]:

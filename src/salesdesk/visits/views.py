@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from salesdesk.core.access import assignable_owners
-from salesdesk.core.errors import Conflict, PermissionDenied
+from salesdesk.core.access import assignable_owners, deny_unless, get_visible_or_404
+from salesdesk.core.errors import Conflict
 from salesdesk.core.forms import add_service_errors
 from salesdesk.core.pagination import PAGE_SIZES, page_size_of, paginate, query_without
 from salesdesk.customers.models import Customer
@@ -32,25 +32,6 @@ from salesdesk.visits.forms import (
     VisitForm,
 )
 from salesdesk.visits.models import Visit
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("You may not do this."))
-
-
-def _visit_or_404(request, pk) -> Visit:
-    try:
-        return selectors.visit_get(request.user, pk)
-    except ObjectDoesNotExist:
-        raise Http404 from None
-
-
-def _customer_or_404(request, code) -> Customer:
-    customer = Customer.objects.visible_to(request.user).filter(code=code).first()
-    if customer is None:
-        raise Http404
-    return customer
 
 
 def _show_warnings(request, visit: Visit) -> None:
@@ -86,7 +67,7 @@ def _page(queryset, request):
 
 @login_required
 def visit_detail(request, pk):
-    visit = _visit_or_404(request, pk)
+    visit = get_visible_or_404(selectors.visit_details(), request.user, pk=pk)
     commitment = getattr(visit, "commitment", None)
     today = timezone.localdate()
     context = {
@@ -120,12 +101,12 @@ def _can_edit(user, visit: Visit) -> bool:
 @login_required
 @require_http_methods(["GET", "POST"])
 def visit_create(request):
-    _require(services.can_log_visits(request.user))
+    deny_unless(services.can_log_visits(request.user))
     code = request.GET.get("customer", "").strip()
     if not code:
         chooser = CustomerChoiceForm(actor=request.user)
         return render(request, "visits/visit_choose_customer.html", {"form": chooser})
-    customer = _customer_or_404(request, code)
+    customer = get_visible_or_404(Customer.objects, request.user, code=code)
     form = VisitForm(request.POST or None, actor=request.user, customer=customer)
     if request.method == "POST" and form.is_valid():
         try:
@@ -148,8 +129,8 @@ def visit_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def visit_edit(request, pk):
-    visit = _visit_or_404(request, pk)
-    _require(_can_edit(request.user, visit))
+    visit = get_visible_or_404(selectors.visit_details(), request.user, pk=pk)
+    deny_unless(_can_edit(request.user, visit))
     form = VisitForm(
         request.POST or None,
         initial=VisitForm.initial_for(visit),

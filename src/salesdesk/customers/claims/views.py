@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from salesdesk.core.errors import PermissionDenied
+from salesdesk.core.access import deny_unless
 from salesdesk.core.forms import add_service_errors
 from salesdesk.core.pagination import PAGE_SIZE, paginate
 from salesdesk.core.policy import policy_as_of
@@ -29,11 +29,6 @@ DISPUTE_TABS = (
     (DisputeStatus.REASSIGNED, DisputeStatus.REASSIGNED.label),
     ("all", claim_selectors.ClaimState.CHOICES[-1][1]),
 )
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("You may not do this."))
 
 
 def _nav(user) -> dict:
@@ -77,7 +72,7 @@ def _check_rows(user, check: claim_selectors.DuplicateCheck, today: dt.date) -> 
 @login_required
 def claim_check(request):
     """The live duplicate check of the registration form (an htmx fragment)."""
-    _require(claim_access.can_check(request.user))
+    deny_unless(claim_access.can_check(request.user))
     name = request.GET.get("name", "")
     credit_code = request.GET.get("credit_code", "")
     today = dt.date.today()
@@ -93,7 +88,7 @@ def claim_check(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def claim_register(request):
-    _require(claim_access.can_register(request.user))
+    deny_unless(claim_access.can_register(request.user))
     form = ProspectForm(request.POST or None)
     refusal = None
     if request.method == "POST" and form.is_valid():
@@ -248,7 +243,7 @@ def dispute_detail(request, dispute_id: int):
     )
     form = DecisionForm(request.POST or None)
     if request.method == "POST":
-        _require(can_decide)
+        deny_unless(can_decide)
         if form.is_valid():
             try:
                 claim_services.dispute_decide(
