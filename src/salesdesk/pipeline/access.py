@@ -7,7 +7,9 @@ marketing and finance read only. FAB lines are company messaging: managers, mark
 and administrators edit them, everyone reads them.
 """
 
-from salesdesk.core.access import Action, can
+from django.utils.translation import gettext as _
+
+from salesdesk.core.access import Action, can, deny_unless, require
 from salesdesk.core.choices import Role
 from salesdesk.core.models import User
 
@@ -34,3 +36,24 @@ def can_change_owner(user: User) -> bool:
 
 def can_edit_fab(user: User) -> bool:
     return can(user, Action.FAB_EDIT)
+
+
+# The checks of the services, which the API also makes before it reads a request's body.
+# `actor=None` is the system.
+
+
+def require_create(actor: User | None) -> None:
+    require(actor, Action.OPPORTUNITY_CREATE, _("You may not create opportunities."))
+
+
+def require_edit(actor: User | None, opportunity) -> None:
+    deny_unless(
+        actor is None or can_edit(actor, opportunity),
+        _("Only the owner, their manager or an administrator may change this opportunity."),
+    )
+
+
+def require_fab_editor(actor: User | None) -> None:
+    require(
+        actor, Action.FAB_EDIT, _("Only managers, marketing and administrators edit FAB lines.")
+    )

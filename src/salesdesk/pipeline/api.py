@@ -15,7 +15,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from salesdesk.core.errors import Conflict, KeyTaken, PermissionDenied
+from salesdesk.core.errors import Conflict, KeyTaken
 from salesdesk.core.models import User
 from salesdesk.core.pagination import api_page
 from salesdesk.core.schemas import DateIn, column, query_column
@@ -142,8 +142,7 @@ def _read(request, code: str, as_of: dt.date | None = None) -> dict:
 def _get(request, code: str) -> Opportunity:
     """The opportunity to change: 404 when unseen, 403 when the caller may not change it."""
     opportunity = selectors.opportunity_get(request.user, code)
-    if not access.can_edit(request.user, opportunity):
-        raise PermissionDenied(_("Only the owner, their manager or an administrator may change this opportunity."))  # fmt: skip
+    access.require_edit(request.user, opportunity)
     return opportunity
 
 
@@ -216,8 +215,7 @@ def _same(existing: Opportunity, values: dict, products: list[FabProduct]) -> bo
     "to the customer's.",
 )
 def opportunity_create(request, payload: OpportunityIn):
-    if not access.can_create(request.user):
-        raise PermissionDenied(_("You may not create opportunities."))
+    access.require_create(request.user)
     customer = _customer_ref(request.user, payload.customer)
     products = fab.products_named(payload.products)
     values = payload.dict()
@@ -512,8 +510,7 @@ def fab_product_save(request, payload: FabProductIn):
     description="Managers, marketing and administrators.",
 )
 def fab_product_replace(request, product_id: int, payload: FabProductIn):
-    if not access.can_edit_fab(request.user):
-        raise PermissionDenied(_("Only managers, marketing and administrators edit FAB lines."))
+    access.require_fab_editor(request.user)
     product = FabProduct.objects.get(pk=product_id)
     fab.fab_product_save(
         actor=request.user,
@@ -532,8 +529,7 @@ def fab_product_replace(request, product_id: int, payload: FabProductIn):
     description="Managers, marketing and administrators.",
 )
 def fab_product_delete(request, product_id: int):
-    if not access.can_edit_fab(request.user):
-        raise PermissionDenied(_("Only managers, marketing and administrators edit FAB lines."))
+    access.require_fab_editor(request.user)
     fab.fab_product_delete(actor=request.user, product=FabProduct.objects.get(pk=product_id))
     return Status(204, None)
 

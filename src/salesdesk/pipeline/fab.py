@@ -7,17 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.models import User
 from salesdesk.core.services import audit_record, diff
 from salesdesk.pipeline import access
 from salesdesk.pipeline.models import FabLine, FabProduct
 from salesdesk.pipeline.values import Outcome
-
-
-def _require_fab_editor(actor: User | None) -> None:
-    if actor is not None and not access.can_edit_fab(actor):
-        raise PermissionDenied(_("Only managers, marketing and administrators edit FAB lines."))
 
 
 def _clean_lines(lines: Iterable[Mapping]) -> list[dict]:
@@ -40,7 +34,7 @@ def fab_product_save(
 ) -> tuple[FabProduct, Outcome]:
     """Create the product `name`, or replace the lines (and notes) of the product of
     that name (or of `product`, which renames it). Empty lines are dropped."""
-    _require_fab_editor(actor)
+    access.require_fab_editor(actor)
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError({"name": _("A product needs a name.")})
@@ -85,7 +79,7 @@ def fab_product_save(
 
 @transaction.atomic
 def fab_product_delete(*, actor: User | None, product: FabProduct) -> None:
-    _require_fab_editor(actor)
+    access.require_fab_editor(actor)
     audit_record(actor=actor, action="delete", obj=product, changes={"name": [product.name, None]})
     product.delete()
 

@@ -40,16 +40,6 @@ from salesdesk.pipeline.values import (
 # Checks ------------------------------------------------------------------------------
 
 
-def _require_create(actor: User | None) -> None:
-    if actor is not None and not access.can_create(actor):
-        raise PermissionDenied(_("You may not create opportunities."))
-
-
-def _require_edit(actor: User | None, opportunity: Opportunity) -> None:
-    if actor is not None and not access.can_edit(actor, opportunity):
-        raise PermissionDenied(_("Only the owner, their manager or an administrator may change this opportunity."))  # fmt: skip
-
-
 def _require_open(opportunity: Opportunity) -> None:
     if not opportunity.is_open:
         raise ValidationError(
@@ -116,7 +106,7 @@ def opportunity_create(
 ) -> Opportunity:
     """Open an opportunity at a customer. The owner defaults to the customer's owner,
     the lead source to the customer's, a blank code to the next free `O` number."""
-    _require_create(actor)
+    access.require_create(actor)
     if customer.status == CustomerStatus.BLACKLISTED:
         raise ValidationError({"customer": _("The customer is blacklisted.")})
     owner = owner or customer.owner
@@ -166,7 +156,7 @@ def opportunity_update(*, actor: User | None, opportunity: Opportunity, **values
     if unknown:
         raise ValidationError({field: _("Not a field you can change here.") for field in unknown})
     current = _lock(opportunity)
-    _require_edit(actor, current)
+    access.require_edit(actor, current)
     owner = values.pop("owner", None)
     products = values.pop("products", None)
     values = clean_values(values)
@@ -214,7 +204,7 @@ def opportunity_qualify(
     """Record the three checks of a qualified customer (合格客户), each yes, no or not
     known yet, with the evidence."""
     current = _lock(opportunity)
-    _require_edit(actor, current)
+    access.require_edit(actor, current)
     values = clean_values(
         {
             "need": need, "need_evidence": need_evidence, "budget": budget,
@@ -242,7 +232,7 @@ def opportunity_assess(
     """Answer the four questions: is it real, can we win, is it worth winning, and
     what will winning take (resources, next steps)."""
     current = _lock(opportunity)
-    _require_edit(actor, current)
+    access.require_edit(actor, current)
     values = clean_values(
         {
             "is_real": is_real, "is_real_notes": is_real_notes, "can_win": can_win,
@@ -267,7 +257,7 @@ def opportunity_score(
     Factors not given keep their value. The audit entry carries the score before and
     after, with the policy of `on` (today)."""
     current = _lock(opportunity)
-    _require_edit(actor, current)
+    access.require_edit(actor, current)
     values = clean_factors(factors)
     if notes is not None:
         values["risk_notes"] = notes.strip()
@@ -313,7 +303,7 @@ def opportunity_set_stage(
     """Move an opportunity to a stage. Won, lost and abandoned close it and need a
     reason; moving a closed one to an open stage reopens it. Returns whether it moved."""
     current = _lock(opportunity)
-    _require_edit(actor, current)
+    access.require_edit(actor, current)
     stage = stage_checked(stage)
     reason = closing_reason_checked(stage, reason)
     if stage == current.stage:
@@ -348,7 +338,7 @@ def opportunity_reduce(
     """Put an opportunity that failed screening on reduced contact (降低接触级别): its
     owner is then reminded of a minimal touch every policy `risk.reduced_contact_days`."""
     current = _lock(opportunity)
-    _require_edit(actor, current)
+    access.require_edit(actor, current)
     _require_open(current)
     on = on or dt.date.today()
     if current.contact_level == ContactLevel.REDUCED:
@@ -376,7 +366,7 @@ def opportunity_reduce(
 def opportunity_resume(*, actor: User | None, opportunity: Opportunity, reason: str = "") -> None:
     """Back to normal contact: things changed, the opportunity is worked again."""
     current = _lock(opportunity)
-    _require_edit(actor, current)
+    access.require_edit(actor, current)
     if current.contact_level != ContactLevel.REDUCED:
         raise ValidationError(_("The opportunity is not on reduced contact."))
     current.contact_level = ContactLevel.NORMAL
@@ -395,7 +385,7 @@ def opportunity_touch(
     """Record a minimal touch (a call, a message, a short visit). For an opportunity on
     reduced contact the next touch falls due `risk.reduced_contact_days` after it."""
     current = _lock(opportunity)
-    _require_edit(actor, current)
+    access.require_edit(actor, current)
     _require_open(current)
     date = date or dt.date.today()
     if date > dt.date.today():

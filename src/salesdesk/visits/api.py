@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from salesdesk.core.access import assignable_owners
-from salesdesk.core.errors import Conflict, PermissionDenied
+from salesdesk.core.errors import Conflict
 from salesdesk.core.models import User
 from salesdesk.core.pagination import api_filtered_page
 from salesdesk.core.schemas import DateIn, column
@@ -137,8 +137,7 @@ def _visit_values(user: User, customer: Customer, payload: VisitIn) -> dict:
 )
 def visit_create(request, payload: VisitIn):
     user = request.user
-    if not services.can_log_visits(user):
-        raise PermissionDenied(_("You may not log visits."))
+    services.require_logger(user)
     customer = Customer.objects.visible_to(user).filter(code=payload.customer.strip()).first()
     if customer is None:
         raise ValidationError({"customer": _("No customer %(code)s.") % {"code": payload.customer}})

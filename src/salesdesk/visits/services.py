@@ -71,7 +71,7 @@ def _as_commitment(value) -> CommitmentIn | None:
     raise TypeError(f"commitment must be a CommitmentIn or a mapping, not {type(value)}")
 
 
-def _require_logger(actor: User | None) -> None:
+def require_logger(actor: User | None) -> None:
     require(actor, Action.VISIT_LOG, _("You may not log visits."))
 
 
@@ -235,7 +235,7 @@ def visit_record(
 ) -> Visit:
     """Log a visit. The salesperson defaults to the actor. An advance needs its
     commitment; a second visit with the same (customer, salesperson, date) is refused."""
-    _require_logger(actor)
+    require_logger(actor)
     salesperson = salesperson or actor
     if salesperson is None:
         raise ValidationError({"salesperson": _("Say who made the visit.")})
@@ -332,7 +332,7 @@ def visit_differences(visit: Visit, values: Mapping) -> list[str]:
 def _require_editor(actor: User | None, visit: Visit) -> None:
     if actor is None:
         return
-    _require_logger(actor)
+    require_logger(actor)
     if not (
         Visit.objects.visible_to(actor).filter(pk=visit.pk).exists()
         and assignable_owners(actor).filter(pk=visit.salesperson_id).exists()
