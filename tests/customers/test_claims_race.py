@@ -5,46 +5,15 @@ registration takes an advisory lock on the name's head first, so the second wait
 the first, finds its prospect and is refused. SQLite serialises writers anyway.
 """
 
-import threading
-
 import pytest
-from django.db import connection
 
 from salesdesk.customers.claims import services as claim_services
 from salesdesk.customers.models import ClaimDispute, Customer, ProspectClaim
+from tests.races import RACES, race
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="races between connections need PostgreSQL (SQLite serialises writers)",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = RACES
 
 ROUNDS = 5
-
-
-def race(*calls) -> list:
-    """Run each call in its own thread, all starting at once; their results or exceptions."""
-    start = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(n, call):
-        try:
-            start.wait(timeout=10)
-            results[n] = call()
-        except Exception as exc:  # the test asserts on it
-            results[n] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n, call)) for n, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a racer is stuck"
-    return results
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
