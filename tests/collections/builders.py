@@ -1,8 +1,10 @@
 """A small book of projects, invoices and payments, and the API calls shared by the
 collections tests."""
 
+import datetime as dt
 from types import SimpleNamespace
 
+from salesdesk.collections.cycle import cycle_run
 from salesdesk.ledger import services as ledger
 from tests.factories import CustomerFactory, ProjectFactory
 
@@ -23,9 +25,9 @@ def make_book(people) -> SimpleNamespace:
     )
 
 
-def invoice(project, number, date, amount):
+def invoice(project, number, date, amount, due_date=None):
     return ledger.invoice_post(
-        actor=None, number=number, project=project, date=date, amount=amount
+        actor=None, number=number, project=project, date=date, amount=amount, due_date=due_date
     )[0]
 
 
@@ -48,3 +50,15 @@ def sign(api, as_role, ids=None, month="2026-04"):
     if ids is not None:
         body["ids"] = ids
     return post(api, "collection-tasks/sign", body)
+
+
+def walk(first: dt.date, last: dt.date, events: dict | None = None) -> dict:
+    """Run the cycle every day from `first` to `last`; `events[day]` run before its cycle."""
+    reports = {}
+    day = first
+    while day <= last:
+        for event in (events or {}).get(day, ()):
+            event()
+        reports[day] = cycle_run(as_of=day)
+        day += dt.timedelta(days=1)
+    return reports

@@ -29,6 +29,7 @@ from salesdesk.core.models import AuditEntry
 from salesdesk.customers.models import Project
 from salesdesk.ledger import services as ledger
 from salesdesk.ledger.models import Payment
+from tests.collections.builders import invoice
 from tests.factories import CustomerFactory, ProjectFactory
 
 D = dt.date
@@ -50,12 +51,6 @@ def gate(*args) -> tuple[int, str]:
     except CommandError as exc:
         return exc.returncode, str(exc)
     return 0, out.getvalue()
-
-
-def invoice(project, number, date, amount, due_date=None):
-    ledger.invoice_post(
-        actor=None, number=number, project=project, date=date, amount=amount, due_date=due_date
-    )
 
 
 def snapshot() -> dict:

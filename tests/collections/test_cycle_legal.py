@@ -13,30 +13,13 @@ from django.core.management import call_command
 from django.utils import translation
 
 from salesdesk.collections import services
-from salesdesk.collections.cycle import cycle_run
 from salesdesk.collections.models import CollectionTask, DunningLetter, LegalCase, SupplyHold
 from salesdesk.core.errors import PermissionDenied
 from salesdesk.ledger import services as ledger
+from tests.collections.builders import invoice, walk
 from tests.factories import CustomerFactory, PlantFactory, ProductFactory, ProjectFactory
 
 D = dt.date
-ONE_DAY = dt.timedelta(days=1)
-
-
-def walk(first: dt.date, last: dt.date, events: dict | None = None) -> dict:
-    """Run the cycle every day from `first` to `last`; `events[day]` run before its cycle."""
-    reports = {}
-    day = first
-    while day <= last:
-        for event in (events or {}).get(day, ()):
-            event()
-        reports[day] = cycle_run(as_of=day)
-        day += ONE_DAY
-    return reports
-
-
-def invoice(project, number, date, amount):
-    ledger.invoice_post(actor=None, number=number, project=project, date=date, amount=amount)
 
 
 def letter_days(project) -> list[tuple[int, dt.date]]:
@@ -90,7 +73,7 @@ def test_a_project_goes_to_legal_recovery_after_180_days_overdue(customer):
     invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31
     invoice(healthy, "I2", D(2026, 9, 1), "300.00")  # due 10-01, paid on 09-30
 
-    def pay(project, reference, day, amount):
+    def payment(project, reference, day, amount):
         return lambda: ledger.payment_post(
             actor=None, reference=reference, project=project, date=day, amount=amount
         )
@@ -99,8 +82,8 @@ def test_a_project_goes_to_legal_recovery_after_180_days_overdue(customer):
         D(2026, 1, 1),
         D(2026, 10, 31),
         {
-            D(2026, 9, 15): [pay(project, "PAY1", D(2026, 9, 15), "1000.00")],
-            D(2026, 9, 30): [pay(healthy, "PAY2", D(2026, 9, 30), "300.00")],
+            D(2026, 9, 15): [payment(project, "PAY1", D(2026, 9, 15), "1000.00")],
+            D(2026, 9, 30): [payment(healthy, "PAY2", D(2026, 9, 30), "300.00")],
         },
     )
 

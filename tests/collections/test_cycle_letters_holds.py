@@ -30,35 +30,11 @@ from salesdesk.core.services import policy_update
 from salesdesk.ledger import services as ledger
 from salesdesk.ledger.gate import order_gate
 from salesdesk.ledger.models import Delivery
+from tests.collections.builders import invoice, payment, walk
 from tests.factories import CustomerFactory, PlantFactory, ProductFactory, ProjectFactory
 
 D = dt.date
 ONE_DAY = dt.timedelta(days=1)
-
-
-def walk(first: dt.date, last: dt.date, events: dict | None = None) -> dict:
-    """Run the cycle every day from `first` to `last`; `events[day]` (callables) run in
-    the morning of `day`, before its cycle. Returns each day's CycleReport."""
-    reports = {}
-    day = first
-    while day <= last:
-        for event in (events or {}).get(day, ()):
-            event()
-        reports[day] = cycle_run(as_of=day)
-        day += ONE_DAY
-    return reports
-
-
-def invoice(project, number, date, amount, due_date=None):
-    return ledger.invoice_post(
-        actor=None, number=number, project=project, date=date, amount=amount, due_date=due_date
-    )[0]
-
-
-def pay(project, reference, date, amount):
-    return ledger.payment_post(
-        actor=None, reference=reference, project=project, date=date, amount=amount
-    )[0]
 
 
 def letters(project) -> list[tuple]:
@@ -122,14 +98,14 @@ def test_a_project_walks_through_letters_a_hold_its_release_and_a_new_sequence(c
     released_when_posted = []
 
     def pay_the_rest():
-        pay(project, "PAY2", D(2026, 6, 20), "700.00")
+        payment(project, "PAY2", D(2026, 6, 20), "700.00")
         released_when_posted.append(hold_of(customer).released_on)
 
     reports = walk(
         D(2026, 2, 1),
         D(2026, 9, 30),
         {
-            D(2026, 5, 1): [lambda: pay(project, "PAY1", D(2026, 5, 1), "300.00")],
+            D(2026, 5, 1): [lambda: payment(project, "PAY1", D(2026, 5, 1), "300.00")],
             D(2026, 6, 20): [pay_the_rest],
             # I3 dated 06-25, due 06-25 + 45 = 08-09 (5 days to 06-30, 31 in July, 9 more).
             D(2026, 6, 25): [lambda: invoice(project, "I3", D(2026, 6, 25), "400.00")],
@@ -208,7 +184,7 @@ def test_a_payment_dated_the_hold_day_and_posted_after_its_cycle_releases_it_tha
     walk(D(2026, 3, 1), D(2026, 4, 17))
     assert hold_of(customer).since == D(2026, 4, 17)
 
-    pay(project, "PAY1", D(2026, 4, 17), "1000.00")  # in the afternoon of 04-17
+    payment(project, "PAY1", D(2026, 4, 17), "1000.00")  # in the afternoon of 04-17
 
     assert hold_of(customer).released_on == D(2026, 4, 17)
     assert order_gate(customer=customer, project=project, as_of=D(2026, 4, 17)).allowed
@@ -221,7 +197,7 @@ def test_a_payment_dated_a_letter_day_and_posted_after_its_cycle_ends_the_sequen
     project = ProjectFactory(code="P1", customer=customer)
     invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31
     cycle_run(as_of=D(2026, 3, 3))  # letter 1: 01-31 + 31 = 03-03
-    pay(project, "PAY1", D(2026, 3, 3), "1000.00")  # posted after the cycle of 03-03
+    payment(project, "PAY1", D(2026, 3, 3), "1000.00")  # posted after the cycle of 03-03
     # I2 dated 03-05, due 03-05 + 30 = 04-04 (26 days to 03-31, 4 more).
     invoice(project, "I2", D(2026, 3, 5), "200.00")
 
@@ -279,8 +255,8 @@ def two_projects_walk(customer):
         D(2026, 1, 1),
         D(2026, 6, 30),
         {
-            D(2026, 5, 1): [lambda: pay(p1, "PAY1", D(2026, 5, 1), "1000.00")],
-            D(2026, 6, 10): [lambda: pay(p2, "PAY2", D(2026, 6, 10), "500.00")],
+            D(2026, 5, 1): [lambda: payment(p1, "PAY1", D(2026, 5, 1), "1000.00")],
+            D(2026, 6, 10): [lambda: payment(p2, "PAY2", D(2026, 6, 10), "500.00")],
         },
     )
     return p1, p2, reports
