@@ -111,6 +111,15 @@ def owner_scope(user: User, field: str = "owner") -> Q | None:
     return Q(pk__in=[])
 
 
+def team_scope(user: User, field: str = "owner") -> Q:
+    """`field` (a FK to User) is the user, or, for a manager, one of their team: the work
+    that is the user's own to do, which for a company-wide role is not everyone's."""
+    condition = Q(**{field: user})
+    if user.has_role(Role.MANAGER):
+        condition |= Q(**{f"{field}__manager": user})
+    return condition
+
+
 def scope(queryset: QuerySet, user: User, field: str = "owner") -> QuerySet:
     condition = owner_scope(user, field)
     return queryset if condition is None else queryset.filter(condition)

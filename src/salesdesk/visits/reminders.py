@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from salesdesk.core.choices import Role
+from salesdesk.core.access import team_scope
 from salesdesk.core.models import User
 from salesdesk.core.policy import policy_as_of
 from salesdesk.customers.models import Customer
@@ -29,14 +29,6 @@ TOP = 10
 DUE_SOON_DAYS = 7
 # A customer short of visits is shown once this few days of the period are left.
 PERIOD_ENDING_DAYS = 7
-
-
-def _team(user: User, field: str) -> Q:
-    """`field` (a FK to User) is the user or, for a manager, one of their team."""
-    condition = Q(**{field: user})
-    if user.has_role(Role.MANAGER):
-        condition |= Q(**{f"{field}__manager": user})
-    return condition
 
 
 @dataclass
@@ -53,7 +45,7 @@ def due_commitments(user: User, today: dt.date) -> dict:
     """Open commitments at the user's (or team's) customers that are overdue or due within
     DUE_SOON_DAYS, earliest first: {"items", "count", "overdue"}. Two queries."""
     due = Commitment.objects.filter(
-        _team(user, "visit__customer__owner"),
+        team_scope(user, "visit__customer__owner"),
         done_on__isnull=True,
         due__lte=today + dt.timedelta(days=DUE_SOON_DAYS),
     )
@@ -91,7 +83,7 @@ def overdue_visits(user: User, today: dt.date) -> dict:
     by_tier = {
         value: (rule, start, end) for rule, start, end in rules for value in rule.tier_values
     }
-    customers = Customer.objects.filter(_team(user, "owner"))
+    customers = Customer.objects.filter(team_scope(user, "owner"))
     behind = []
     for customer in frequency_rows(customers, rules, today):
         rule, start, end = by_tier[customer.tier]
