@@ -23,7 +23,7 @@ from salesdesk.customers.models import (
     Project,
     ProspectClaim,
 )
-from salesdesk.demo.activity_loader import evaluation_customers
+from salesdesk.demo.activity_loader import stored_accounts
 from salesdesk.demo.claims import REGISTRATIONS
 from salesdesk.demo.generator import DEMO_CUSTOMERS, DEMO_SEED
 from salesdesk.demo.pipeline import generate_pipeline
@@ -299,7 +299,7 @@ def test_won_opportunities_came_mostly_by_referral_or_tender(db, demo):
 
 def test_it_stores_the_opportunities_as_generated(db, demo):
     generated = generate_pipeline(
-        seed=DEMO_SEED, as_of=timezone.localdate(), customers=evaluation_customers()
+        seed=DEMO_SEED, as_of=timezone.localdate(), customers=stored_accounts()
     )
     stored = {o.code: o for o in Opportunity.objects.select_related("customer")}
     assert len(generated) == len(stored)

@@ -89,11 +89,11 @@ FAB = (
 )  # fmt: skip
 
 
-# Customers as the evaluation sees them --------------------------------------------------
+# Customers as the salespeople work them ------------------------------------------------
 
 
 @dataclasses.dataclass(frozen=True)
-class EvalContact:
+class AccountContact:
     name: str
     title: str
     role: str
@@ -105,8 +105,8 @@ class EvalContact:
 
 
 @dataclasses.dataclass(frozen=True)
-class EvalCustomer:
-    """What the evaluation needs to know of a customer (generated or from the database)."""
+class Account:
+    """What the sales activity needs to know of a customer (generated or from the database)."""
 
     code: str
     name: str
@@ -116,28 +116,28 @@ class EvalCustomer:
     source: str
     region: str
     industry: str
-    contacts: tuple[EvalContact, ...]
+    contacts: tuple[AccountContact, ...]
     projects: tuple[str, ...]  # active project codes
     since: dt.date | None = None  # registered on, for a prospect registered in the demo
 
     @property
-    def decider(self) -> EvalContact | None:
+    def decider(self) -> AccountContact | None:
         return next((contact for contact in self.contacts if contact.decides), None)
 
 
-def eval_customers(
+def accounts_of(
     customers: Iterable[CustomerData], tiers: Mapping[str, str] | None = None
-) -> list[EvalCustomer]:
-    """Generated customers as the evaluation takes them; `tiers` by customer code."""
+) -> list[Account]:
+    """Generated customers as the activity generators take them; `tiers` by customer code."""
     tiers = tiers or {}
     return sorted(
         (
-            EvalCustomer(
+            Account(
                 code=c.code, name=c.name, owner=c.owner, status=c.status,
                 tier=tiers.get(c.code, ""), source=c.source, region=c.region,
                 industry=c.industry,
                 contacts=tuple(
-                    EvalContact(k.name, k.title, k.role, k.decision_authority) for k in c.contacts
+                    AccountContact(k.name, k.title, k.role, k.decision_authority) for k in c.contacts
                 ),
                 projects=tuple(p.code for p in c.projects if p.status == "active"),
             )

@@ -35,7 +35,7 @@ from salesdesk.customers.models import (
     Project,
     ProspectClaim,
 )
-from salesdesk.demo.accounts import EvalContact, EvalCustomer, FabData
+from salesdesk.demo.accounts import Account, AccountContact, FabData
 from salesdesk.demo.claims import Claims, DisputeData
 from salesdesk.demo.loader import BATCH_SIZE, Staff, at_hour
 from salesdesk.demo.pipeline import OpportunityData, OpportunityEvent
@@ -113,8 +113,8 @@ def visit_rules(as_of: dt.date) -> dict[str, VisitRule]:
     }
 
 
-def evaluation_customers() -> list[EvalCustomer]:
-    """Every customer as the evaluation generators take them, in code order."""
+def stored_accounts() -> list[Account]:
+    """Every stored customer as the activity generators take them, in code order."""
     # A prospect registered in the demo is worked from its latest registration (a
     # reassigned one by its new owner, from the decision).
     since = dict(
@@ -128,7 +128,7 @@ def evaluation_customers() -> list[EvalCustomer]:
         "customer_id", "name", "title", "role", "decision_authority"
     )
     for customer_id, name, title, role, authority in rows:
-        contacts[customer_id].append(EvalContact(name, title, role, authority))
+        contacts[customer_id].append(AccountContact(name, title, role, authority))
     projects = defaultdict(list)
     rows = Project.objects.filter(status=ProjectStatus.ACTIVE).order_by("code")
     for customer_id, code in rows.values_list("customer_id", "code"):
@@ -137,7 +137,7 @@ def evaluation_customers() -> list[EvalCustomer]:
         "pk", "code", "name", "owner__username", "status", "tier", "source", "region", "industry"
     )
     return [
-        EvalCustomer(
+        Account(
             code=code, name=name, owner=owner, status=status, tier=tier, source=source,
             region=region, industry=industry, contacts=tuple(contacts[pk]),
             projects=tuple(projects[pk]), since=since.get(pk),

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from salesdesk.customers.choices import CustomerStatus
-from salesdesk.demo.accounts import MANAGER_OF, EvalContact, EvalCustomer
+from salesdesk.demo.accounts import MANAGER_OF, Account, AccountContact
 from salesdesk.demo.generator import (
     LEGAL_FORMS,
     REGIONS,
@@ -105,7 +105,7 @@ class ClaimsGenerator:
         *,
         seed: int,
         as_of: dt.date,
-        customers: Sequence[EvalCustomer],
+        customers: Sequence[Account],
         taken_credit_codes: Iterable[str] = (),
         protection_days: int = 90,
     ):
@@ -270,7 +270,7 @@ class ClaimsGenerator:
 
 
 def generate_claims(
-    *, seed: int, as_of: dt.date, customers: Sequence[EvalCustomer],
+    *, seed: int, as_of: dt.date, customers: Sequence[Account],
     taken_credit_codes: Iterable[str] = (), protection_days: int = 90,
 ) -> Claims:  # fmt: skip
     return ClaimsGenerator(
@@ -279,16 +279,16 @@ def generate_claims(
     ).claims()  # fmt: skip
 
 
-def registered_customers(claims: Claims, first: int) -> list[EvalCustomer]:
+def registered_customers(claims: Claims, first: int) -> list[Account]:
     """The registered prospects as the archive numbers them (codes C<first> up, in the
     order registered), for a run without a database."""
     numbering = Numbering("C", first=first)
     return [
-        EvalCustomer(
+        Account(
             code=numbering.code(index), name=r.customer.name, owner=r.claimant,
             status=CustomerStatus.PROSPECT.value, tier="", source=r.customer.source,
             region=r.customer.region, industry=r.customer.industry,
-            contacts=tuple(EvalContact(k.name, k.title, k.role, k.decision_authority)
+            contacts=tuple(AccountContact(k.name, k.title, k.role, k.decision_authority)
                            for k in r.customer.contacts),
             projects=(), since=r.on,
         )

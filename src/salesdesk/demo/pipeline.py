@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from salesdesk.customers.choices import CustomerStatus, LeadSource, Tier
-from salesdesk.demo.accounts import MANAGER_OF, EvalCustomer, time_on
+from salesdesk.demo.accounts import MANAGER_OF, Account, time_on
 from salesdesk.demo.generator import (
     REGIONS,
     SOURCES,
@@ -175,7 +175,7 @@ def _score_of(total: int) -> Decimal:
 
 @dataclasses.dataclass
 class _Plan:
-    customer: EvalCustomer
+    customer: Account
     source: str
     fate: str  # won, lost, abandoned, reduced, open
     stage: str  # the open stage, for open ones
@@ -186,7 +186,7 @@ class _Plan:
 class PipelineGenerator:
     """About 120 opportunities over the salespeople's active and prospect customers."""
 
-    def __init__(self, *, seed: int, as_of: dt.date, customers: Sequence[EvalCustomer]):
+    def __init__(self, *, seed: int, as_of: dt.date, customers: Sequence[Account]):
         self.rng = random.Random(f"{seed}/pipeline")
         self.as_of = as_of
         self.last_day = workday_back(as_of - dt.timedelta(days=1))
@@ -539,6 +539,6 @@ _KNOWN_INDUSTRIES = {
 
 
 def generate_pipeline(
-    *, seed: int, as_of: dt.date, customers: Sequence[EvalCustomer]
+    *, seed: int, as_of: dt.date, customers: Sequence[Account]
 ) -> list[OpportunityData]:
     return PipelineGenerator(seed=seed, as_of=as_of, customers=customers).opportunities()

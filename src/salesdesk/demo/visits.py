@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
 from salesdesk.customers.choices import CustomerStatus, Tier
-from salesdesk.demo.accounts import MANAGER_OF, EvalContact, EvalCustomer, time_on
+from salesdesk.demo.accounts import MANAGER_OF, Account, AccountContact, time_on
 from salesdesk.demo.generator import (
     SALESPEOPLE,
     Weighted,
@@ -75,7 +75,7 @@ class VisitData:
 
 @dataclasses.dataclass
 class _Visit:
-    customer: EvalCustomer
+    customer: Account
     salesperson: str
     date: dt.date
     kind: str = "routine"  # routine, development, or opportunity:<stage>
@@ -160,7 +160,7 @@ class VisitGenerator:
         *,
         seed: int,
         as_of: dt.date,
-        customers: Sequence[EvalCustomer],
+        customers: Sequence[Account],
         opportunities: Sequence[OpportunityData] = (),
         rules: Mapping[str, VisitRule] = DEFAULT_VISIT_RULES,
         months: int = VISIT_MONTHS,
@@ -192,7 +192,7 @@ class VisitGenerator:
                 self._other_visits(customer)
         return [self._visit(draft) for _key, draft in sorted(self.drafts.items())]
 
-    def _add(self, customer: EvalCustomer, day: dt.date, **fields) -> _Visit | None:
+    def _add(self, customer: Account, day: dt.date, **fields) -> _Visit | None:
         if day > self.as_of or day < max(self.start, customer.since or self.start):
             return None
         key = (customer.code, customer.owner, day)
@@ -201,7 +201,7 @@ class VisitGenerator:
             self.of_customer[customer.code].append(self.drafts[key])
         return self.drafts[key]
 
-    def _opportunity_visits(self, opportunity: OpportunityData, customer: EvalCustomer) -> None:
+    def _opportunity_visits(self, opportunity: OpportunityData, customer: Account) -> None:
         """A visit at each step forward: the first call, each stage reached, the order
         or the news of a loss."""
         if self.rng.random() < 0.6:
@@ -213,7 +213,7 @@ class VisitGenerator:
                 self._add(customer, event.at.date(), kind=f"opportunity:{stage}",
                           opportunity=opportunity.name)  # fmt: skip
 
-    def _frequency_visits(self, customer: EvalCustomer) -> None:
+    def _frequency_visits(self, customer: Account) -> None:
         rng = self.rng
         tier = customer.tier or Tier.GENERAL.value
         rule = self.rules.get(tier)
@@ -242,7 +242,7 @@ class VisitGenerator:
                     rng.choice(done).manager_involved = True
             first = end + dt.timedelta(days=1)
 
-    def _other_visits(self, customer: EvalCustomer) -> None:
+    def _other_visits(self, customer: Account) -> None:
         """Development calls at prospects, now and then one at a dormant customer."""
         rng = self.rng
         chance = {CustomerStatus.PROSPECT: 0.5, CustomerStatus.DORMANT: 0.15}.get(
@@ -308,7 +308,7 @@ class VisitGenerator:
             manager_involved=draft.manager_involved, commitment=commitment,
         )  # fmt: skip
 
-    def _met(self, customer: EvalCustomer, with_manager: bool) -> list[EvalContact]:
+    def _met(self, customer: Account, with_manager: bool) -> list[AccountContact]:
         rng, contacts = self.rng, list(customer.contacts)
         if not contacts:
             return []
@@ -337,7 +337,7 @@ class VisitGenerator:
 
 
 def generate_visits(
-    *, seed: int, as_of: dt.date, customers: Sequence[EvalCustomer],
+    *, seed: int, as_of: dt.date, customers: Sequence[Account],
     opportunities: Sequence[OpportunityData] = (),
     rules: Mapping[str, VisitRule] = DEFAULT_VISIT_RULES, months: int = VISIT_MONTHS,
 ) -> list[VisitData]:  # fmt: skip

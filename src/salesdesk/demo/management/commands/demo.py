@@ -17,9 +17,9 @@ from salesdesk.demo.accounts import FAB
 from salesdesk.demo.activity_loader import (
     claims_are_empty,
     claims_load,
-    evaluation_customers,
     fab_load,
     pipeline_load,
+    stored_accounts,
     tiering_ensure,
     visit_rules,
     visits_load,
@@ -174,7 +174,7 @@ class Command(BaseCommand):
             skipped.append("FAB lines")
         if claims_are_empty():
             claims = generate_claims(
-                seed=DEMO_SEED, as_of=as_of, customers=evaluation_customers(),
+                seed=DEMO_SEED, as_of=as_of, customers=stored_accounts(),
                 taken_credit_codes=Customer.objects.exclude(credit_code="").values_list(
                     "credit_code", flat=True),
                 protection_days=policy_as_of(as_of)["claims.protection_days"],
@@ -183,7 +183,7 @@ class Command(BaseCommand):
             lines.append(_claims_summary(as_of))
         else:
             skipped.append("registrations")
-        customers = evaluation_customers()
+        customers = stored_accounts()
         opportunities = generate_pipeline(seed=DEMO_SEED, as_of=as_of, customers=customers)
         if not Opportunity.objects.exists():
             pipeline_load(opportunities, staff=staff)

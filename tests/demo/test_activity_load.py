@@ -1,4 +1,4 @@
-"""Loading the evaluation history: the visits inserted in bulk are stored as the visit
+"""Loading the sales activity: the visits inserted in bulk are stored as the visit
 services would store them, audit entries included, and dated when they happened."""
 
 import datetime as dt
