@@ -120,11 +120,6 @@ def team_scope(user: User, field: str = "owner") -> Q:
     return condition
 
 
-def scope(queryset: QuerySet, user: User, field: str = "owner") -> QuerySet:
-    condition = owner_scope(user, field)
-    return queryset if condition is None else queryset.filter(condition)
-
-
 class ScopedQuerySet(QuerySet):
     """Records scoped to what a user may see: `owner_field` is the path to the User they
     belong to ("owner", "project__owner"). A model whose scope is not one owner
