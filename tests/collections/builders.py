@@ -5,7 +5,6 @@ import datetime as dt
 from types import SimpleNamespace
 
 from salesdesk.collections.cycle import cycle_run
-from salesdesk.ledger import services as ledger
 from tests.factories import CustomerFactory, ProjectFactory
 
 
@@ -23,18 +22,6 @@ def make_book(people) -> SimpleNamespace:
         p2=ProjectFactory(code="P2", customer=c2, payment_terms_days=30),
         p3=ProjectFactory(code="P3", customer=c3, payment_terms_days=30),
     )
-
-
-def invoice(project, number, date, amount, due_date=None):
-    return ledger.invoice_post(
-        actor=None, number=number, project=project, date=date, amount=amount, due_date=due_date
-    )[0]
-
-
-def payment(project, reference, date, amount):
-    return ledger.payment_post(
-        actor=None, reference=reference, project=project, date=date, amount=amount
-    )[0]
 
 
 def post(api, path, body=None):

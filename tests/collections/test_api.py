@@ -14,8 +14,9 @@ from django.test import Client
 
 from salesdesk.collections.cycle import cycle_run
 from salesdesk.collections.models import CollectionTask
-from tests.collections.builders import get, invoice, make_book, payment, post, sign
+from tests.collections.builders import get, make_book, post, sign
 from tests.factories import CustomerFactory, ProjectFactory, UserFactory
+from tests.ledger.builders import post_invoice, post_payment
 
 D = dt.date
 
@@ -29,12 +30,12 @@ def book(people):
 def april(book):
     """April tasks: P1 target 1000.00, P2 500.00, P3 2000.00; in April P1 collects
     333.33 and P2 500.00."""
-    invoice(book.p1, "I1", D(2026, 3, 1), "1000.00")
-    invoice(book.p2, "I2", D(2026, 3, 1), "500.00")
-    invoice(book.p3, "I3", D(2026, 3, 1), "2000.00")
+    post_invoice(book.p1, "I1", D(2026, 3, 1), "1000.00")
+    post_invoice(book.p2, "I2", D(2026, 3, 1), "500.00")
+    post_invoice(book.p3, "I3", D(2026, 3, 1), "2000.00")
     cycle_run(as_of=D(2026, 3, 25))
-    payment(book.p1, "R1", D(2026, 4, 10), "333.33")
-    payment(book.p2, "R2", D(2026, 4, 20), "500.00")
+    post_payment(book.p1, "R1", D(2026, 4, 10), "333.33")
+    post_payment(book.p2, "R2", D(2026, 4, 20), "500.00")
     book.tasks = {
         task.project.code: task
         for task in CollectionTask.objects.select_related("project").filter(month=D(2026, 4, 1))
@@ -300,7 +301,7 @@ def own_task(people, april):
     for P1, P3 and P4."""
     seller = UserFactory(username="seller", roles=["sales", "marketing"], manager=people.manager1)
     p4 = ProjectFactory(code="P4", customer=CustomerFactory(code="C4", owner=seller))
-    invoice(p4, "I4", D(2026, 4, 1), "800.00")
+    post_invoice(p4, "I4", D(2026, 4, 1), "800.00")
     cycle_run(as_of=D(2026, 4, 25))
     tasks = {
         t.project.code: t.pk

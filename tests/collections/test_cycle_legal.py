@@ -16,8 +16,9 @@ from salesdesk.collections import services
 from salesdesk.collections.models import CollectionTask, DunningLetter, LegalCase, SupplyHold
 from salesdesk.core.errors import PermissionDenied
 from salesdesk.ledger import services as ledger
-from tests.collections.builders import invoice, walk
+from tests.collections.builders import walk
 from tests.factories import CustomerFactory, PlantFactory, ProductFactory, ProjectFactory
+from tests.ledger.builders import post_invoice
 
 D = dt.date
 
@@ -70,8 +71,8 @@ def test_a_project_goes_to_legal_recovery_after_180_days_overdue(customer):
     plant = PlantFactory(code="PL01")
     project = ProjectFactory(code="P1", customer=customer, plant=plant)
     healthy = ProjectFactory(code="P2", customer=customer, plant=plant)
-    invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31
-    invoice(healthy, "I2", D(2026, 9, 1), "300.00")  # due 10-01, paid on 09-30
+    post_invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31
+    post_invoice(healthy, "I2", D(2026, 9, 1), "300.00")  # due 10-01, paid on 09-30
 
     def payment(project, reference, day, amount):
         return lambda: ledger.payment_post(
@@ -134,9 +135,9 @@ def test_a_manager_sends_a_project_to_legal_and_its_letters_and_tasks_stop(custo
     plant = PlantFactory(code="PL01")
     project = ProjectFactory(code="P1", customer=customer, plant=plant, owner=people.sales1)
     sibling = ProjectFactory(code="P2", customer=customer, plant=plant, owner=people.sales1)
-    invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31
+    post_invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31
     # I2 dated 02-01, due 02-01 + 30 = 03-03.
-    invoice(sibling, "I2", D(2026, 2, 1), "500.00")
+    post_invoice(sibling, "I2", D(2026, 2, 1), "500.00")
     walk(D(2026, 2, 1), D(2026, 3, 10))
     assert letter_days(project) == [(1, D(2026, 3, 3))]  # 01-31 + 31
 
