@@ -3,7 +3,7 @@
     python bench/name_match.py --engine sqlite|postgres [--customers 100000] [--queries 300]
 
 Fills a database once with `salesdesk synth` (the demo generator's realistic names), then
-times `claims.duplicates_find` for new names of three kinds: fresh names from the same
+times `duplicates_find` for new names of three kinds: fresh names from the same
 generator with another seed (mostly no match, but sharing name heads with many), spelling
 variants of existing customers (region moved, legal form changed, traditional script,
 homophone: each must be found), and existing names as they are. Prints the median and
@@ -76,7 +76,7 @@ def main() -> None:
     from django.db import connection, reset_queries
     from django.db.models import Q
 
-    from salesdesk.customers import claims
+    from salesdesk.customers.claims import selectors as claim_selectors
     from salesdesk.customers.models import Customer
     from salesdesk.demo.generator import generate
     from salesdesk.lib import names
@@ -116,7 +116,7 @@ def main() -> None:
                     names.to_simplified.cache_clear()
                 reset_queries()
                 start = time.perf_counter()
-                check = claims.duplicates_find(name)
+                check = claim_selectors.duplicates_find(name)
                 samples.append((time.perf_counter() - start) * 1000)
                 found += bool(check.matches)
                 candidates.append(

@@ -8,8 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 import time_machine
-from django.db import connections
+from django.db import connection, connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from salesdesk.core.services import token_create
@@ -108,3 +109,18 @@ def api_for(db):
         return Client(headers={"Authorization": f"Bearer {key}", "Accept-Language": "en"})
 
     return make
+
+
+@pytest.fixture
+def count_queries(db):
+    """count_queries(client, path, headers=None, **params) -> (queries, response): the
+    number of queries a GET of `path` makes, for the tests pinning each page's count;
+    the answer must be a 200."""
+
+    def count(client, path, headers=None, **params):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path, params, headers=headers)
+        assert response.status_code == 200, response.content[:500]
+        return len(queries), response
+
+    return count

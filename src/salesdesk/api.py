@@ -10,13 +10,13 @@ from salesdesk.collections.api import router as collections_router
 from salesdesk.compensation.api import router as compensation_router
 from salesdesk.core.api import router as core_router
 from salesdesk.core.api_auth import API_AUTH
+from salesdesk.core.errors import Conflict
 from salesdesk.core.middleware import unexpected_error
 from salesdesk.customers.api import router as customers_router
-from salesdesk.customers.claims_api import router as claims_router
+from salesdesk.customers.claims.api import router as claims_router
 from salesdesk.ledger.api import router as ledger_router
 from salesdesk.ledger.api_catalogue import router as catalogue_router
 from salesdesk.ledger.api_offsets import router as offsets_router
-from salesdesk.lib.errors import Conflict
 from salesdesk.pipeline.api import router as pipeline_router
 from salesdesk.tiering.api import router as tiering_router
 from salesdesk.visits.api import router as visits_router

@@ -6,8 +6,8 @@ from salesdesk.analytics import views as analytics_views
 from salesdesk.api import api
 from salesdesk.core import views as core_views
 from salesdesk.core.forms import LoginForm
-from salesdesk.customers import claims_views
 from salesdesk.customers import views as customer_views
+from salesdesk.customers.claims import views as claims_views
 from salesdesk.tiering import views as tiering_views
 
 # An exception outside any view: a 500 page with an error id, never a traceback.

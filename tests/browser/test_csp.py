@@ -3,7 +3,6 @@ CSP violation, their scripts still work, and the API docs (Swagger UI) still ren
 
 import pytest
 
-from tests.browser.test_customer_flow import page  # noqa: F401  (the Chromium fixture)
 from tests.factories import CustomerFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -43,7 +42,7 @@ PAGES = [
 
 
 @pytest.fixture
-def signed_in(live_server, page):  # noqa: F811
+def signed_in(live_server, page):
     """Admin with a manager's and a salesperson's roles too: every page has its buttons."""
     user = UserFactory(
         username="boss", name="Boss", roles=["admin", "manager", "sales"], password="demo"

@@ -14,46 +14,11 @@ from django.test import Client
 
 from salesdesk.collections.cycle import cycle_run
 from salesdesk.collections.models import CollectionTask
-from salesdesk.ledger import services as ledger
+from tests.collections.builders import get, make_book, post, sign
 from tests.factories import CustomerFactory, ProjectFactory, UserFactory
+from tests.ledger.builders import post_invoice, post_payment
 
 D = dt.date
-
-
-def make_book(people) -> SimpleNamespace:
-    """C1/P1 (sales1) and C2/P2 (sales2), team A under manager1; C3/P3 (sales3), team B
-    under manager2. Shared by the test_api_*.py modules."""
-    c1 = CustomerFactory(code="C1", owner=people.sales1)
-    c2 = CustomerFactory(code="C2", owner=people.sales2)
-    c3 = CustomerFactory(code="C3", owner=people.sales3)
-    return SimpleNamespace(
-        c1=c1,
-        c2=c2,
-        c3=c3,
-        p1=ProjectFactory(code="P1", customer=c1, payment_terms_days=30),
-        p2=ProjectFactory(code="P2", customer=c2, payment_terms_days=30),
-        p3=ProjectFactory(code="P3", customer=c3, payment_terms_days=30),
-    )
-
-
-def invoice(project, number, date, amount):
-    return ledger.invoice_post(
-        actor=None, number=number, project=project, date=date, amount=amount
-    )[0]
-
-
-def payment(project, reference, date, amount):
-    return ledger.payment_post(
-        actor=None, reference=reference, project=project, date=date, amount=amount
-    )[0]
-
-
-def post(api, path, body=None):
-    return api.post(f"/api/v1/{path}", body or {}, content_type="application/json")
-
-
-def get(api, path):
-    return api.get(f"/api/v1/{path}")
 
 
 @pytest.fixture
@@ -65,12 +30,12 @@ def book(people):
 def april(book):
     """April tasks: P1 target 1000.00, P2 500.00, P3 2000.00; in April P1 collects
     333.33 and P2 500.00."""
-    invoice(book.p1, "I1", D(2026, 3, 1), "1000.00")
-    invoice(book.p2, "I2", D(2026, 3, 1), "500.00")
-    invoice(book.p3, "I3", D(2026, 3, 1), "2000.00")
+    post_invoice(book.p1, "I1", D(2026, 3, 1), "1000.00")
+    post_invoice(book.p2, "I2", D(2026, 3, 1), "500.00")
+    post_invoice(book.p3, "I3", D(2026, 3, 1), "2000.00")
     cycle_run(as_of=D(2026, 3, 25))
-    payment(book.p1, "R1", D(2026, 4, 10), "333.33")
-    payment(book.p2, "R2", D(2026, 4, 20), "500.00")
+    post_payment(book.p1, "R1", D(2026, 4, 10), "333.33")
+    post_payment(book.p2, "R2", D(2026, 4, 20), "500.00")
     book.tasks = {
         task.project.code: task
         for task in CollectionTask.objects.select_related("project").filter(month=D(2026, 4, 1))
@@ -215,13 +180,6 @@ def test_it_does_not_widen_a_salespersons_list_by_filtering_for_another(people, 
 # Signing ------------------------------------------------------------------------------
 
 
-def sign(api, as_role, ids=None, month="2026-04"):
-    body = {"month": month, "as_role": as_role}
-    if ids is not None:
-        body["ids"] = ids
-    return post(api, "collection-tasks/sign", body)
-
-
 def states(book):
     return {
         task.project.code: (
@@ -343,7 +301,7 @@ def own_task(people, april):
     for P1, P3 and P4."""
     seller = UserFactory(username="seller", roles=["sales", "marketing"], manager=people.manager1)
     p4 = ProjectFactory(code="P4", customer=CustomerFactory(code="C4", owner=seller))
-    invoice(p4, "I4", D(2026, 4, 1), "800.00")
+    post_invoice(p4, "I4", D(2026, 4, 1), "800.00")
     cycle_run(as_of=D(2026, 4, 25))
     tasks = {
         t.project.code: t.pk

@@ -16,8 +16,9 @@ from salesdesk.collections.models import DunningLetter, HoldOverride, LegalCase,
 from salesdesk.customers.models import Project
 from salesdesk.ledger import services as ledger
 from salesdesk.ledger.models import Invoice
-from tests.collections.test_api import get, invoice, make_book, payment, post, sign
+from tests.collections.builders import get, make_book, post, sign
 from tests.factories import PlantFactory, ProductFactory
+from tests.ledger.builders import post_invoice, post_payment
 
 D = dt.date
 DAY = dt.timedelta(days=1)
@@ -36,9 +37,9 @@ def overdue(people, today):
     book = make_book(people)
     book.plant = PlantFactory(code="PL01")
     ProductFactory()  # C30, the product the tests deliver
-    invoice(book.p1, "I1", today - 130 * DAY, "1000.00")
-    invoice(book.p2, "I2", today, "500.00")
-    invoice(book.p3, "I3", today - 130 * DAY, "400.00")
+    post_invoice(book.p1, "I1", today - 130 * DAY, "1000.00")
+    post_invoice(book.p2, "I2", today, "500.00")
+    post_invoice(book.p3, "I3", today - 130 * DAY, "400.00")
     return book
 
 
@@ -238,7 +239,7 @@ def test_it_lists_holds_with_their_trigger_and_no_release_while_active(
 
 
 def test_it_shows_a_hold_released_on_the_payment_day(people, held, today, api_for):
-    payment(held.p1, "R1", today - 5 * DAY, "1000.00")
+    post_payment(held.p1, "R1", today - 5 * DAY, "1000.00")
     api = api_for(people.supply)
 
     c1 = holds(api, "customer=C1")["items"][0]
@@ -328,7 +329,7 @@ def test_it_answers_422_to_an_override_for_a_customer_not_on_hold(people, held, 
 
 
 def test_it_answers_422_to_an_override_once_the_hold_is_released(people, held, today, api_for):
-    payment(held.p1, "R1", today, "1000.00")
+    post_payment(held.p1, "R1", today, "1000.00")
 
     response = post(api_for(people.manager1), "projects/P1/hold-overrides", {"reason": "x"})
 
@@ -437,8 +438,8 @@ def cases(people):
     """P3 goes to legal recovery by the cycle of 2026-07-31 (I3, due 01-31, is then 181
     days past due); P1 is not overdue long enough for that."""
     book = make_book(people)
-    invoice(book.p1, "I1", D(2026, 6, 1), "1000.00")
-    invoice(book.p3, "I3", D(2026, 1, 1), "250.00")
+    post_invoice(book.p1, "I1", D(2026, 6, 1), "1000.00")
+    post_invoice(book.p3, "I3", D(2026, 1, 1), "250.00")
     cycle_run(as_of=D(2026, 7, 31))
     return book
 
@@ -490,8 +491,8 @@ def test_it_lists_only_the_legal_cases_the_caller_may_see(
 @pytest.fixture
 def january(people):
     book = make_book(people)
-    invoice(book.p1, "I1", D(2026, 1, 1), "1000.00")
-    invoice(book.p3, "I3", D(2026, 1, 1), "400.00")
+    post_invoice(book.p1, "I1", D(2026, 1, 1), "1000.00")
+    post_invoice(book.p3, "I3", D(2026, 1, 1), "400.00")
     return book
 
 

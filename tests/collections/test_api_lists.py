@@ -15,8 +15,9 @@ from django.test.utils import CaptureQueriesContext
 
 from salesdesk.collections.cycle import cycle_run
 from salesdesk.collections.models import CollectionTask, HoldOverride, SupplyHold
-from tests.collections.test_api import get, invoice
+from tests.collections.builders import get
 from tests.factories import CustomerFactory, ProjectFactory
+from tests.ledger.builders import post_invoice
 
 D = dt.date
 CUSTOMERS = 110
@@ -29,7 +30,7 @@ def crowd(people):
         owner = people.sales1 if n % 2 else people.sales3
         customer = CustomerFactory(code=f"K{n:03d}", owner=owner)
         project = ProjectFactory(code=f"Q{n:03d}", customer=customer, payment_terms_days=30)
-        invoice(project, f"J{n:03d}", D(2026, 1, 1), "100.00")
+        post_invoice(project, f"J{n:03d}", D(2026, 1, 1), "100.00")
     for day in (D(2026, 3, 3), D(2026, 3, 18), D(2026, 4, 2), D(2026, 4, 17), D(2026, 7, 31)):
         cycle_run(as_of=day)
     # A few overrides granted while the holds were in force, one per hold.

@@ -16,7 +16,8 @@ from salesdesk.collections.cycle import cycle_run
 from salesdesk.collections.models import SupplyHold
 from salesdesk.ledger import services as ledger
 from salesdesk.ledger.models import Invoice
-from tests.collections.test_api import get, invoice, make_book, payment, sign
+from tests.collections.builders import get, make_book, sign
+from tests.ledger.builders import post_invoice, post_payment
 
 D = dt.date
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
@@ -32,25 +33,25 @@ def book(people):
 def april(book):
     """April tasks: P1 target 1000.00 (collects 333.33), P2 500.00 (collects 500.00),
     P3 2000.00 (collects nothing)."""
-    invoice(book.p1, "I1", D(2026, 3, 1), "1000.00")
-    invoice(book.p2, "I2", D(2026, 3, 1), "500.00")
-    invoice(book.p3, "I3", D(2026, 3, 1), "2000.00")
+    post_invoice(book.p1, "I1", D(2026, 3, 1), "1000.00")
+    post_invoice(book.p2, "I2", D(2026, 3, 1), "500.00")
+    post_invoice(book.p3, "I3", D(2026, 3, 1), "2000.00")
     cycle_run(as_of=D(2026, 3, 25))
-    payment(book.p1, "R1", D(2026, 4, 10), "333.33")
-    payment(book.p2, "R2", D(2026, 4, 20), "500.00")
-    payment(book.p3, "R3", D(2026, 5, 2), "100.00")  # May: not April's collection
+    post_payment(book.p1, "R1", D(2026, 4, 10), "333.33")
+    post_payment(book.p2, "R2", D(2026, 4, 20), "500.00")
+    post_payment(book.p3, "R3", D(2026, 5, 2), "100.00")  # May: not April's collection
     return book
 
 
 @pytest.fixture
 def dunned(book):
-    invoice(book.p1, "I1", D(2026, 1, 1), "1000.00")
-    invoice(book.p3, "I3", D(2026, 1, 1), "400.00")
+    post_invoice(book.p1, "I1", D(2026, 1, 1), "1000.00")
+    post_invoice(book.p3, "I3", D(2026, 1, 1), "400.00")
     cycle_run(as_of=D(2026, 3, 3))
-    payment(book.p1, "R1", D(2026, 3, 10), "250.50")
+    post_payment(book.p1, "R1", D(2026, 3, 10), "250.50")
     for day in (D(2026, 3, 18), D(2026, 4, 2), D(2026, 4, 17)):
         cycle_run(as_of=day)
-    payment(book.p1, "R2", D(2026, 4, 25), "749.50")
+    post_payment(book.p1, "R2", D(2026, 4, 25), "749.50")
     return book
 
 
@@ -87,7 +88,7 @@ def test_it_reports_the_assessed_figures_once_the_month_is_over(people, april, a
         assert sign(api_for(persona), as_role, month="2026-04").status_code == 200
     cycle_run(as_of=D(2026, 5, 1))
     # A payment dated in April but posted after the assessment does not change it.
-    payment(april.p3, "R4", D(2026, 4, 30), "1.00")
+    post_payment(april.p3, "R4", D(2026, 4, 30), "1.00")
 
     rows = get(api_for(people.finance), "reports/tasks?month=2026-04").json()["rows"]
 

@@ -30,6 +30,7 @@ from salesdesk.customers.models import Project
 from salesdesk.ledger import services as ledger
 from salesdesk.ledger.models import Payment
 from tests.factories import CustomerFactory, ProjectFactory
+from tests.ledger.builders import post_invoice
 
 D = dt.date
 
@@ -50,12 +51,6 @@ def gate(*args) -> tuple[int, str]:
     except CommandError as exc:
         return exc.returncode, str(exc)
     return 0, out.getvalue()
-
-
-def invoice(project, number, date, amount, due_date=None):
-    ledger.invoice_post(
-        actor=None, number=number, project=project, date=date, amount=amount, due_date=due_date
-    )
 
 
 def snapshot() -> dict:
@@ -83,7 +78,7 @@ def ledger_book(db):
         start=1,
     ):
         project = ProjectFactory(code=f"P{n}", customer=CustomerFactory(code=f"C{n}"))
-        invoice(project, f"I{n}", date, amount, due)
+        post_invoice(project, f"I{n}", date, amount, due)
         projects.append(project)
     return projects
 
@@ -186,7 +181,7 @@ def held(db):
     customer = CustomerFactory(code="C1")
     p1 = ProjectFactory(code="P1", customer=customer)
     ProjectFactory(code="P2", customer=customer, credit_limit="1200.00")
-    invoice(p1, "I1", D(2026, 1, 1), "1000.00")
+    post_invoice(p1, "I1", D(2026, 1, 1), "1000.00")
     for day in (D(2026, 3, 3), D(2026, 3, 18), D(2026, 4, 2), D(2026, 4, 17)):
         cycle_run(as_of=day)
     return customer
@@ -208,7 +203,7 @@ def test_the_gate_gives_every_reason_on_one_english_line(held, settings):
     Project.objects.filter(code="P2").update(status="legal")
     held.status = "blacklisted"
     held.save()
-    invoice(Project.objects.get(code="P2"), "I2", D(2026, 4, 1), "1000.00")
+    post_invoice(Project.objects.get(code="P2"), "I2", D(2026, 4, 1), "1000.00")
     settings.LANGUAGE_CODE = "zh-hans"
 
     with translation.override("zh-hans"):
@@ -224,7 +219,7 @@ def test_the_gate_gives_every_reason_on_one_english_line(held, settings):
 
 def test_the_gate_checks_the_credit_limit_of_the_delivery_asked_about(db):
     project = ProjectFactory(code="P1", customer=CustomerFactory(code="C1"), credit_limit="1000")
-    invoice(project, "I1", D(2026, 4, 1), "600.00")
+    post_invoice(project, "I1", D(2026, 4, 1), "600.00")
     assert gate("C1", "--project", "P1", "--as-of", "2026-04-02", "--amount", "400") == (
         0,
         "allowed\n",

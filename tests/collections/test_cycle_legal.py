@@ -13,30 +13,14 @@ from django.core.management import call_command
 from django.utils import translation
 
 from salesdesk.collections import services
-from salesdesk.collections.cycle import cycle_run
 from salesdesk.collections.models import CollectionTask, DunningLetter, LegalCase, SupplyHold
-from salesdesk.core.services import PermissionDenied
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.ledger import services as ledger
+from tests.collections.builders import walk
 from tests.factories import CustomerFactory, PlantFactory, ProductFactory, ProjectFactory
+from tests.ledger.builders import post_invoice
 
 D = dt.date
-ONE_DAY = dt.timedelta(days=1)
-
-
-def walk(first: dt.date, last: dt.date, events: dict | None = None) -> dict:
-    """Run the cycle every day from `first` to `last`; `events[day]` run before its cycle."""
-    reports = {}
-    day = first
-    while day <= last:
-        for event in (events or {}).get(day, ()):
-            event()
-        reports[day] = cycle_run(as_of=day)
-        day += ONE_DAY
-    return reports
-
-
-def invoice(project, number, date, amount):
-    ledger.invoice_post(actor=None, number=number, project=project, date=date, amount=amount)
 
 
 def letter_days(project) -> list[tuple[int, dt.date]]:
@@ -87,10 +71,10 @@ def test_a_project_goes_to_legal_recovery_after_180_days_overdue(customer):
     plant = PlantFactory(code="PL01")
     project = ProjectFactory(code="P1", customer=customer, plant=plant)
     healthy = ProjectFactory(code="P2", customer=customer, plant=plant)
-    invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31
-    invoice(healthy, "I2", D(2026, 9, 1), "300.00")  # due 10-01, paid on 09-30
+    post_invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31
+    post_invoice(healthy, "I2", D(2026, 9, 1), "300.00")  # due 10-01, paid on 09-30
 
-    def pay(project, reference, day, amount):
+    def payment(project, reference, day, amount):
         return lambda: ledger.payment_post(
             actor=None, reference=reference, project=project, date=day, amount=amount
         )
@@ -99,8 +83,8 @@ def test_a_project_goes_to_legal_recovery_after_180_days_overdue(customer):
         D(2026, 1, 1),
         D(2026, 10, 31),
         {
-            D(2026, 9, 15): [pay(project, "PAY1", D(2026, 9, 15), "1000.00")],
-            D(2026, 9, 30): [pay(healthy, "PAY2", D(2026, 9, 30), "300.00")],
+            D(2026, 9, 15): [payment(project, "PAY1", D(2026, 9, 15), "1000.00")],
+            D(2026, 9, 30): [payment(healthy, "PAY2", D(2026, 9, 30), "300.00")],
         },
     )
 
@@ -151,9 +135,9 @@ def test_a_manager_sends_a_project_to_legal_and_its_letters_and_tasks_stop(custo
     plant = PlantFactory(code="PL01")
     project = ProjectFactory(code="P1", customer=customer, plant=plant, owner=people.sales1)
     sibling = ProjectFactory(code="P2", customer=customer, plant=plant, owner=people.sales1)
-    invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31
+    post_invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31
     # I2 dated 02-01, due 02-01 + 30 = 03-03.
-    invoice(sibling, "I2", D(2026, 2, 1), "500.00")
+    post_invoice(sibling, "I2", D(2026, 2, 1), "500.00")
     walk(D(2026, 2, 1), D(2026, 3, 10))
     assert letter_days(project) == [(1, D(2026, 3, 3))]  # 01-31 + 31
 

@@ -23,41 +23,19 @@ from django.utils import translation
 from salesdesk.collections import services
 from salesdesk.collections.cycle import cycle_run
 from salesdesk.collections.models import DunningLetter, HoldOverride, SupplyHold
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.models import AuditEntry
 from salesdesk.core.policy import policy_as_of
-from salesdesk.core.services import PermissionDenied, policy_update
+from salesdesk.core.services import policy_update
 from salesdesk.ledger import services as ledger
 from salesdesk.ledger.gate import order_gate
 from salesdesk.ledger.models import Delivery
+from tests.collections.builders import walk
 from tests.factories import CustomerFactory, PlantFactory, ProductFactory, ProjectFactory
+from tests.ledger.builders import post_invoice, post_payment
 
 D = dt.date
 ONE_DAY = dt.timedelta(days=1)
-
-
-def walk(first: dt.date, last: dt.date, events: dict | None = None) -> dict:
-    """Run the cycle every day from `first` to `last`; `events[day]` (callables) run in
-    the morning of `day`, before its cycle. Returns each day's CycleReport."""
-    reports = {}
-    day = first
-    while day <= last:
-        for event in (events or {}).get(day, ()):
-            event()
-        reports[day] = cycle_run(as_of=day)
-        day += ONE_DAY
-    return reports
-
-
-def invoice(project, number, date, amount, due_date=None):
-    return ledger.invoice_post(
-        actor=None, number=number, project=project, date=date, amount=amount, due_date=due_date
-    )[0]
-
-
-def pay(project, reference, date, amount):
-    return ledger.payment_post(
-        actor=None, reference=reference, project=project, date=date, amount=amount
-    )[0]
 
 
 def letters(project) -> list[tuple]:
@@ -115,23 +93,23 @@ def customer(db):
 def test_a_project_walks_through_letters_a_hold_its_release_and_a_new_sequence(customer, plant):
     project = ProjectFactory(code="P1", customer=customer, payment_terms_days=45)
     # I1 dated 02-10, due 02-10 + 45 = 03-27 (18 days to 02-28, 27 more).
-    invoice(project, "I1", D(2026, 2, 10), "800.00")
+    post_invoice(project, "I1", D(2026, 2, 10), "800.00")
     # I2 dated 03-01, due 03-01 + 45 = 04-15 (30 days to 03-31, 15 more).
-    invoice(project, "I2", D(2026, 3, 1), "200.00")
+    post_invoice(project, "I2", D(2026, 3, 1), "200.00")
     released_when_posted = []
 
     def pay_the_rest():
-        pay(project, "PAY2", D(2026, 6, 20), "700.00")
+        post_payment(project, "PAY2", D(2026, 6, 20), "700.00")
         released_when_posted.append(hold_of(customer).released_on)
 
     reports = walk(
         D(2026, 2, 1),
         D(2026, 9, 30),
         {
-            D(2026, 5, 1): [lambda: pay(project, "PAY1", D(2026, 5, 1), "300.00")],
+            D(2026, 5, 1): [lambda: post_payment(project, "PAY1", D(2026, 5, 1), "300.00")],
             D(2026, 6, 20): [pay_the_rest],
             # I3 dated 06-25, due 06-25 + 45 = 08-09 (5 days to 06-30, 31 in July, 9 more).
-            D(2026, 6, 25): [lambda: invoice(project, "I3", D(2026, 6, 25), "400.00")],
+            D(2026, 6, 25): [lambda: post_invoice(project, "I3", D(2026, 6, 25), "400.00")],
         },
     )
 
@@ -186,7 +164,7 @@ def test_a_project_walks_through_letters_a_hold_its_release_and_a_new_sequence(c
 
 def test_the_cycle_changes_nothing_on_a_second_run_of_any_day(customer):
     project = ProjectFactory(code="P1", customer=customer)
-    invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31 (30 days' terms)
+    post_invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31 (30 days' terms)
     day = D(2026, 2, 25)
     while day <= D(2026, 5, 5):
         first = cycle_run(as_of=day)
@@ -202,12 +180,12 @@ def test_the_cycle_changes_nothing_on_a_second_run_of_any_day(customer):
 
 def test_a_payment_dated_the_hold_day_and_posted_after_its_cycle_releases_it_that_day(customer):
     project = ProjectFactory(code="P1", customer=customer)
-    invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31
+    post_invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31
     # Letters 01-31 + 31 = 03-03, 03-18, 04-02; hold 04-02 + 15 = 04-17.
     walk(D(2026, 3, 1), D(2026, 4, 17))
     assert hold_of(customer).since == D(2026, 4, 17)
 
-    pay(project, "PAY1", D(2026, 4, 17), "1000.00")  # in the afternoon of 04-17
+    post_payment(project, "PAY1", D(2026, 4, 17), "1000.00")  # in the afternoon of 04-17
 
     assert hold_of(customer).released_on == D(2026, 4, 17)
     assert order_gate(customer=customer, project=project, as_of=D(2026, 4, 17)).allowed
@@ -218,11 +196,11 @@ def test_a_payment_dated_the_hold_day_and_posted_after_its_cycle_releases_it_tha
 
 def test_a_payment_dated_a_letter_day_and_posted_after_its_cycle_ends_the_sequence(customer):
     project = ProjectFactory(code="P1", customer=customer)
-    invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31
+    post_invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31
     cycle_run(as_of=D(2026, 3, 3))  # letter 1: 01-31 + 31 = 03-03
-    pay(project, "PAY1", D(2026, 3, 3), "1000.00")  # posted after the cycle of 03-03
+    post_payment(project, "PAY1", D(2026, 3, 3), "1000.00")  # posted after the cycle of 03-03
     # I2 dated 03-05, due 03-05 + 30 = 04-04 (26 days to 03-31, 4 more).
-    invoice(project, "I2", D(2026, 3, 5), "200.00")
+    post_invoice(project, "I2", D(2026, 3, 5), "200.00")
 
     walk(D(2026, 3, 4), D(2026, 5, 10))
 
@@ -239,7 +217,7 @@ def test_a_payment_imported_from_a_workbook_is_released_by_the_next_cycle_on_its
     customer, tmp_path
 ):
     project = ProjectFactory(code="P1", customer=customer)
-    invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31; hold 04-17 as above
+    post_invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31; hold 04-17 as above
     walk(D(2026, 3, 1), D(2026, 4, 25))
     assert hold_of(customer).since == D(2026, 4, 17)
     folder = tmp_path / "ledger"
@@ -271,15 +249,15 @@ def two_projects_walk(customer):
     when P2 is paid too is the hold released."""
     p1 = ProjectFactory(code="P1", customer=customer)
     p2 = ProjectFactory(code="P2", customer=customer)
-    invoice(p1, "I1", D(2026, 1, 1), "1000.00")  # due 01-31
+    post_invoice(p1, "I1", D(2026, 1, 1), "1000.00")  # due 01-31
     # I2 dated 02-20, due 02-20 + 30 = 03-22 (8 days to 02-28, 22 more).
-    invoice(p2, "I2", D(2026, 2, 20), "500.00")
+    post_invoice(p2, "I2", D(2026, 2, 20), "500.00")
     reports = walk(
         D(2026, 1, 1),
         D(2026, 6, 30),
         {
-            D(2026, 5, 1): [lambda: pay(p1, "PAY1", D(2026, 5, 1), "1000.00")],
-            D(2026, 6, 10): [lambda: pay(p2, "PAY2", D(2026, 6, 10), "500.00")],
+            D(2026, 5, 1): [lambda: post_payment(p1, "PAY1", D(2026, 5, 1), "1000.00")],
+            D(2026, 6, 10): [lambda: post_payment(p2, "PAY2", D(2026, 6, 10), "500.00")],
         },
     )
     return p1, p2, reports
@@ -363,7 +341,7 @@ def test_the_letters_and_holds_reports_say_what_happened(customer):
 
 def test_a_new_letter_interval_applies_to_letters_from_its_effective_date(customer, people):
     project = ProjectFactory(code="P1", customer=customer)
-    invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31
+    post_invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31
     policy_update(
         values={"collections.letter_interval_days": "10"},
         effective_from=D(2026, 3, 15),
@@ -387,7 +365,7 @@ def test_a_new_letter_interval_applies_to_letters_from_its_effective_date(custom
 
 def test_more_letters_and_a_later_hold_when_the_policy_says_so(customer, people):
     project = ProjectFactory(code="P1", customer=customer)
-    invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31
+    post_invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31
     policy_update(
         values={"collections.letter_max": "4", "collections.hold_after_days": "20"},
         effective_from=D(2026, 3, 20),
@@ -408,7 +386,7 @@ def test_more_letters_and_a_later_hold_when_the_policy_says_so(customer, people)
 
 def test_the_letter_one_threshold_follows_the_policy_of_the_day(customer, people):
     project = ProjectFactory(code="P1", customer=customer)
-    invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31
+    post_invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31
     policy_update(
         values={"collections.letter_first_after_days": "45"},
         effective_from=D(2026, 3, 1),
@@ -428,7 +406,7 @@ def test_the_letter_one_threshold_follows_the_policy_of_the_day(customer, people
 def test_a_supervisors_override_lets_exactly_one_delivery_through(customer, plant, people):
     project = ProjectFactory(code="P1", customer=customer, plant=plant)
     other = ProjectFactory(code="P2", customer=customer, plant=plant)
-    invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31; hold 04-17
+    post_invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31; hold 04-17
     walk(D(2026, 3, 1), D(2026, 4, 20))
     hold = hold_of(customer)
     assert (hold.since, hold.released_on) == (D(2026, 4, 17), None)
@@ -474,7 +452,7 @@ def test_letters_sent_by_hand_count_in_the_same_sequence(people):
     first = ProjectFactory(code="P1", customer=CustomerFactory(code="C1"))
     second = ProjectFactory(code="P2", customer=CustomerFactory(code="C2"))
     for project in (first, second):
-        invoice(project, f"I-{project.code}", D(2026, 1, 1), "1000.00")  # due 01-31
+        post_invoice(project, f"I-{project.code}", D(2026, 1, 1), "1000.00")  # due 01-31
 
     with pytest.raises(PermissionDenied):
         services.letter_send_now(actor=people.sales1, project=first, on=D(2026, 2, 15))
@@ -523,7 +501,7 @@ def test_letters_sent_by_hand_count_in_the_same_sequence(people):
 
 def test_no_letter_by_hand_when_nothing_is_overdue(people):
     project = ProjectFactory(code="P1")
-    invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31: not overdue on 01-31
+    post_invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 01-31: not overdue on 01-31
     with pytest.raises(ValidationError, match="Nothing of this project is overdue"):
         services.letter_send_now(actor=people.manager1, project=project, on=D(2026, 1, 31))
     assert services.letter_send_now(actor=people.manager1, project=project, on=D(2026, 2, 1))

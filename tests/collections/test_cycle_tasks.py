@@ -17,33 +17,11 @@ from salesdesk.collections import services
 from salesdesk.collections.cycle import cycle_run
 from salesdesk.collections.models import CollectionTask, TaskDraft
 from salesdesk.core.services import policy_update
-from salesdesk.ledger import services as ledger
+from tests.collections.builders import walk
 from tests.factories import CustomerFactory, ProjectFactory
+from tests.ledger.builders import post_invoice, post_payment
 
 D = dt.date
-ONE_DAY = dt.timedelta(days=1)
-
-
-def walk(first: dt.date, last: dt.date, events: dict | None = None) -> dict:
-    """Run the cycle every day from `first` to `last`; `events[day]` run before its cycle."""
-    reports = {}
-    day = first
-    while day <= last:
-        for event in (events or {}).get(day, ()):
-            event()
-        reports[day] = cycle_run(as_of=day)
-        day += ONE_DAY
-    return reports
-
-
-def invoice(project, number, date, amount, due_date):
-    ledger.invoice_post(
-        actor=None, number=number, project=project, date=date, amount=amount, due_date=due_date
-    )
-
-
-def pay(project, reference, date, amount):
-    ledger.payment_post(actor=None, reference=reference, project=project, date=date, amount=amount)
 
 
 def tasks(month: dt.date) -> dict[str, tuple]:
@@ -69,26 +47,26 @@ def book(people):
     p4 = ProjectFactory(code="P4", customer=c1, owner=people.sales1)
     p5 = ProjectFactory(code="P5", customer=c2, owner=people.sales2)
     # P1 (sales1)
-    invoice(p1, "I1", D(2026, 3, 1), "1000.00", D(2026, 3, 31))
-    invoice(p1, "I2", D(2026, 4, 10), "600.00", D(2026, 5, 10))  # due inside May
-    invoice(p1, "I3", D(2026, 4, 20), "300.00", D(2026, 5, 31))  # due on May's last day
-    invoice(p1, "I4", D(2026, 4, 22), "500.00", D(2026, 6, 1))  # due after May
-    invoice(p1, "I5", D(2026, 4, 26), "700.00", D(2026, 5, 20))  # dated after the run
-    pay(p1, "PAY1", D(2026, 4, 5), "400.00")  # partial: settles 400 of I1
-    pay(p1, "PAY2", D(2026, 4, 26), "100.00")  # after the run, before May
-    pay(p1, "PAY3", D(2026, 5, 5), "500.00")
-    pay(p1, "PAY4", D(2026, 5, 31), "300.00")  # May's last day
-    pay(p1, "PAY5", D(2026, 6, 1), "200.00")  # June
+    post_invoice(p1, "I1", D(2026, 3, 1), "1000.00", D(2026, 3, 31))
+    post_invoice(p1, "I2", D(2026, 4, 10), "600.00", D(2026, 5, 10))  # due inside May
+    post_invoice(p1, "I3", D(2026, 4, 20), "300.00", D(2026, 5, 31))  # due on May's last day
+    post_invoice(p1, "I4", D(2026, 4, 22), "500.00", D(2026, 6, 1))  # due after May
+    post_invoice(p1, "I5", D(2026, 4, 26), "700.00", D(2026, 5, 20))  # dated after the run
+    post_payment(p1, "PAY1", D(2026, 4, 5), "400.00")  # partial: settles 400 of I1
+    post_payment(p1, "PAY2", D(2026, 4, 26), "100.00")  # after the run, before May
+    post_payment(p1, "PAY3", D(2026, 5, 5), "500.00")
+    post_payment(p1, "PAY4", D(2026, 5, 31), "300.00")  # May's last day
+    post_payment(p1, "PAY5", D(2026, 6, 1), "200.00")  # June
     # P2 (sales2): due in June only
-    invoice(p2, "I6", D(2026, 4, 1), "800.00", D(2026, 6, 15))
+    post_invoice(p2, "I6", D(2026, 4, 1), "800.00", D(2026, 6, 15))
     # P3 (sales2): paid in full before the run
-    invoice(p3, "I7", D(2026, 3, 15), "250.00", D(2026, 4, 14))
-    pay(p3, "PAY6", D(2026, 4, 20), "250.00")
+    post_invoice(p3, "I7", D(2026, 3, 15), "250.00", D(2026, 4, 14))
+    post_payment(p3, "PAY6", D(2026, 4, 20), "250.00")
     # P4 (sales1): would have a target of 900.00, but goes to legal on 04-10
-    invoice(p4, "I8", D(2026, 3, 1), "900.00", D(2026, 3, 31))
+    post_invoice(p4, "I8", D(2026, 3, 1), "900.00", D(2026, 3, 31))
     # P5 (sales2)
-    invoice(p5, "I9", D(2026, 4, 1), "2000.00", D(2026, 5, 1))
-    pay(p5, "PAY7", D(2026, 5, 15), "1000.00")
+    post_invoice(p5, "I9", D(2026, 4, 1), "2000.00", D(2026, 5, 1))
+    post_payment(p5, "PAY7", D(2026, 5, 15), "1000.00")
 
     def to_legal():
         services.project_send_to_legal(
@@ -251,8 +229,8 @@ def test_the_tasks_report_shows_a_running_month_with_what_is_collected_so_far(bo
 
 def test_a_run_after_a_gap_replays_the_policy_day_it_missed(people):
     project = ProjectFactory(owner=people.sales1)
-    invoice(project, "I1", D(2026, 5, 1), "1000.00", D(2026, 7, 10))
-    pay(project, "PAY1", D(2026, 6, 28), "300.00")
+    post_invoice(project, "I1", D(2026, 5, 1), "1000.00", D(2026, 7, 10))
+    post_payment(project, "PAY1", D(2026, 6, 28), "300.00")
 
     cycle_run(as_of=D(2026, 6, 20))  # drafts June: nothing due by 06-30
     cycle_run(as_of=D(2026, 6, 24))  # before the 25th: nothing to draft
@@ -277,7 +255,7 @@ def test_a_run_after_a_gap_replays_the_policy_day_it_missed(people):
 
 def test_the_draft_day_follows_the_policy(people):
     project = ProjectFactory(owner=people.sales1)
-    invoice(project, "I1", D(2026, 5, 1), "1000.00", D(2026, 6, 10))
+    post_invoice(project, "I1", D(2026, 5, 1), "1000.00", D(2026, 6, 10))
     policy_update(
         values={"collections.task_draft_day": "20"}, effective_from=D(2026, 5, 1), actor=None
     )

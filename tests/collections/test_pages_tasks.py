@@ -9,10 +9,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from salesdesk.collections.cycle import month_start, next_month
 from salesdesk.collections.models import CollectionTask, TaskDraft
 from salesdesk.core.models import UserRole
 from salesdesk.ledger import services as ledger
+from salesdesk.lib.dates import month_start, next_month
 from tests.clock import TODAY
 from tests.factories import CustomerFactory, ProjectFactory
 

@@ -22,7 +22,6 @@ from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from salesdesk.collections.cycle import month_end, next_month
 from salesdesk.compensation import rules
 from salesdesk.compensation.models import StatementLine
 from salesdesk.compensation.reports import commissions_report
@@ -32,6 +31,7 @@ from salesdesk.core.policy import Policy
 from salesdesk.ledger import services as ledger
 from salesdesk.ledger.allocation import settlement_slices
 from salesdesk.ledger.models import Payment
+from salesdesk.lib.dates import month_end, next_month
 from tests.compensation.helpers import project_of
 from tests.factories import UserFactory
 

@@ -2,8 +2,19 @@
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
 
-from salesdesk.core.access import assignable_owners, can_edit_archive, can_reassign_owner
+from salesdesk.core.access import (
+    PERMISSIONS,
+    Action,
+    assignable_owners,
+    can,
+    can_edit_archive,
+    can_reassign_owner,
+    get_visible_or_404,
+    require,
+)
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.customers.models import Customer
 from tests.factories import CustomerFactory, UserFactory
 
@@ -79,3 +90,28 @@ def test_it_treats_a_superuser_without_roles_as_administrator(people):
 def test_it_gives_the_nobody_persona_no_role(people):
     assert people.nobody.roles == frozenset()
     assert people.sales1.roles == {"sales"}
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_it_gives_each_action_to_the_roles_of_its_row_and_to_superusers(action, people):
+    for persona in sorted(EVERYONE):
+        user = getattr(people, persona)
+        assert can(user, action) is bool(user.roles & set(PERMISSIONS[action])), persona
+    assert can(UserFactory(username="root", roles=[], is_superuser=True), action)
+    assert not can(AnonymousUser(), action)
+
+
+def test_it_refuses_an_action_with_permission_denied_and_lets_the_system_through(people):
+    with pytest.raises(PermissionDenied):
+        require(people.finance, Action.FAB_EDIT)
+    require(people.marketing, Action.FAB_EDIT)
+    require(None, Action.FAB_EDIT)
+
+
+def test_it_answers_404_alike_for_a_record_out_of_scope_and_a_missing_one(people):
+    CustomerFactory(code="C1", owner=people.sales1)
+
+    assert get_visible_or_404(Customer.objects, people.manager1, code="C1").code == "C1"
+    for user, code in [(people.sales2, "C1"), (people.manager2, "C1"), (people.admin, "C9")]:
+        with pytest.raises(Http404):
+            get_visible_or_404(Customer.objects, user, code=code)

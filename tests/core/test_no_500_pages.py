@@ -20,9 +20,10 @@ from django.utils import timezone
 
 from salesdesk.collections.models import CollectionTask, DunningLetter, LegalCase, SupplyHold
 from salesdesk.core.services import token_create
-from salesdesk.customers import claims
+from salesdesk.customers.claims import services as claim_services
 from salesdesk.customers.models import ClaimDispute
 from salesdesk.ledger import services as ledger
+from salesdesk.pipeline import fab as pipeline_fab
 from salesdesk.pipeline import services as pipeline
 from salesdesk.visits import services as visits
 from salesdesk.visits.models import Commitment
@@ -97,7 +98,7 @@ def world(people):
         month=month, project=project, salesperson=people.sales1, target=1000,
         drafted_on=days_ago(30),
     )  # fmt: skip
-    registration = claims.prospect_register(
+    registration = claim_services.prospect_register(
         actor=people.sales2, name="上海新港测试建设有限公司", today=TODAY
     )
     claim = registration.claim
@@ -105,7 +106,7 @@ def world(people):
         challenger=people.sales3, name=customer.name, customer=customer, owner=people.sales1,
         match_reason="name", match_score=100,
     )  # fmt: skip
-    product, _ = pipeline.fab_product_save(
+    product, _ = pipeline_fab.fab_product_save(
         actor=people.admin, name="C30 泵送", lines=[{"feature": "f", "advantage": "a"}]
     )
     opportunity = pipeline.opportunity_create(

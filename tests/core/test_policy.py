@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.models import AuditEntry, PolicyValue
 from salesdesk.core.policy import (
     DEFAULTS_EFFECTIVE_FROM,
@@ -15,7 +16,7 @@ from salesdesk.core.policy import (
     seed_defaults,
     setting,
 )
-from salesdesk.core.services import PermissionDenied, policy_update
+from salesdesk.core.services import policy_update
 
 # The registry's parsing rules (pure) ------------------------------------------------------
 

@@ -4,6 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from salesdesk.customers.claims import services as claim_services
+from tests.customers.builders import PROSPECT_NAME
 from tests.factories import CustomerFactory, PlantFactory, ProjectFactory
 
 
@@ -30,3 +32,12 @@ def archive(people):
             code=project_key.upper(), customer=customer, plant=plant, name=f"{key} 工程"
         )
     return SimpleNamespace(plant=plant, **records)
+
+
+@pytest.fixture
+def registered(people):
+    """sales1's protected prospect, and sales2's refused registration of it (a dispute)."""
+    registration = claim_services.prospect_register(actor=people.sales1, name=PROSPECT_NAME)
+    with pytest.raises(claim_services.ClaimRefused) as caught:
+        claim_services.prospect_register(actor=people.sales2, name="宏达建设（北京）有限公司")
+    return registration.claim, caught.value.dispute

@@ -4,7 +4,7 @@ import pytest
 
 from salesdesk.core.models import AuditEntry
 from salesdesk.customers.models import Contact, Customer, CustomerOwnerChange, Project
-from tests.customers.helpers import bad_check_character, credit_code, error_fields, json_of
+from tests.customers.builders import bad_check_character, credit_code, error_fields, json_of
 from tests.factories import CustomerFactory, PlantFactory, ProjectFactory
 
 # List, pagination, filters ----------------------------------------------------------

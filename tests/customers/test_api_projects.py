@@ -7,7 +7,7 @@ import pytest
 from salesdesk.core.models import AuditEntry
 from salesdesk.core.services import policy_update
 from salesdesk.customers.models import Project
-from tests.customers.helpers import error_fields, json_of
+from tests.customers.builders import error_fields, json_of
 from tests.factories import CustomerFactory, PlantFactory, ProjectFactory
 
 

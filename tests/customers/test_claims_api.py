@@ -3,22 +3,9 @@
 import pytest
 from django.test import Client
 
-from salesdesk.customers import claims
 from salesdesk.customers.models import ClaimDispute, Customer
-from tests.customers.helpers import json_of
+from tests.customers.builders import PROSPECT_NAME, json_of
 from tests.factories import CustomerFactory
-
-NAME = "北京宏达建设有限公司"
-
-
-@pytest.fixture
-def registered(people):
-    """sales1's protected prospect 北京宏达建设, and sales2's refused registration of it."""
-    registration = claims.prospect_register(actor=people.sales1, name=NAME)
-    with pytest.raises(claims.ClaimRefused) as caught:
-        claims.prospect_register(actor=people.sales2, name="宏达建设（北京）有限公司")
-    return registration.claim, caught.value.dispute
-
 
 # POST /prospects -------------------------------------------------------------------------
 
@@ -26,7 +13,7 @@ def registered(people):
 def test_it_registers_a_prospect(api_for, people):
     status, body = json_of(
         api_for(people.sales1), "post", "/api/v1/prospects",
-        {"name": NAME, "region": "北京市", "source": "tender"},
+        {"name": PROSPECT_NAME, "region": "北京市", "source": "tender"},
     )  # fmt: skip
 
     assert status == 201, body
@@ -34,7 +21,7 @@ def test_it_registers_a_prospect(api_for, people):
     claim = body["claim"]
     assert (claim["claimant"], claim["customer_name"], claim["state"]) == (
         "sales1",
-        NAME,
+        PROSPECT_NAME,
         "protected",
     )
     customer = Customer.objects.get(code=claim["customer"])
@@ -57,7 +44,7 @@ def test_it_answers_409_with_the_existing_customer_and_the_dispute(api_for, peop
     assert body["existing"] is None
     assert body["ask"] == {"username": "manager2", "name": "Manager Two"}
     text = str(body)
-    assert claim.customer.code not in text and NAME not in text
+    assert claim.customer.code not in text and PROSPECT_NAME not in text
     assert "sales1" not in text and "Sales One" not in text
     assert "protected by a colleague's registration" in body["detail"][0]["message"]
     dispute = ClaimDispute.objects.get(pk=body["dispute"])  # committed despite the 409
@@ -74,7 +61,7 @@ def test_it_answers_409_with_the_existing_customer_to_whom_may_see_it(api_for, p
 
     assert status == 409, body
     assert body["existing"]["customer"] == claim.customer.code
-    assert body["existing"]["name"] == NAME
+    assert body["existing"]["name"] == PROSPECT_NAME
     assert (body["existing"]["owner"], body["existing"]["owner_name"]) == ("sales1", "Sales One")
     assert body["existing"]["protected_until"] == claim.protected_until.isoformat()
     assert body["ask"] is None
@@ -83,7 +70,7 @@ def test_it_answers_409_with_the_existing_customer_to_whom_may_see_it(api_for, p
 @pytest.mark.parametrize(("who", "status"), [("finance", 403), ("admin", 403), ("nobody", 403)])
 def test_it_refuses_registration_to_roles_that_do_not_sell(api_for, people, who, status):
     code, _body = json_of(
-        api_for(getattr(people, who)), "post", "/api/v1/prospects", {"name": NAME}
+        api_for(getattr(people, who)), "post", "/api/v1/prospects", {"name": PROSPECT_NAME}
     )
 
     assert code == status
@@ -102,7 +89,7 @@ def test_it_needs_authentication(db):
 def test_it_answers_422_for_a_bad_credit_code(api_for, people):
     status, body = json_of(
         api_for(people.sales1), "post", "/api/v1/prospects",
-        {"name": NAME, "credit_code": "91110000802100433C"},
+        {"name": PROSPECT_NAME, "credit_code": "91110000802100433C"},
     )  # fmt: skip
 
     assert status == 422
@@ -121,7 +108,7 @@ def test_it_checks_a_name_for_duplicates(api_for, people, registered):
     body = response.json()
     [match] = body["matches"]
     assert (match["name"], match["owner"], match["reason"], match["match"]) == (
-        NAME, "sales1", "same_sound", True,
+        PROSPECT_NAME, "sales1", "same_sound", True,
     )  # fmt: skip
     assert match["customer"] is not None  # sales1's own customer: the code is shown
     assert [s["name"] for s in body["similar"]] == ["北京宏达建材有限公司"]
@@ -129,7 +116,9 @@ def test_it_checks_a_name_for_duplicates(api_for, people, registered):
 
 
 def test_it_hides_the_code_of_customers_the_caller_may_not_see(api_for, people, registered):
-    body = api_for(people.sales3).get("/api/v1/customers/duplicates", {"name": NAME}).json()
+    body = (
+        api_for(people.sales3).get("/api/v1/customers/duplicates", {"name": PROSPECT_NAME}).json()
+    )
 
     assert body["matches"][0]["customer"] is None
     assert body["matches"][0]["owner_name"] == "Sales One"
@@ -149,7 +138,9 @@ def test_it_checks_a_credit_code_alone(api_for, people):
 
 @pytest.mark.parametrize(("who", "status"), [("nobody", 403), ("supply", 200), ("sales2", 200)])
 def test_it_lets_who_registers_or_sees_everything_check(api_for, people, who, status):
-    response = api_for(getattr(people, who)).get("/api/v1/customers/duplicates", {"name": NAME})
+    response = api_for(getattr(people, who)).get(
+        "/api/v1/customers/duplicates", {"name": PROSPECT_NAME}
+    )
 
     assert response.status_code == status
 
@@ -238,7 +229,7 @@ def test_the_manager_or_an_admin_decides_over_the_api(api_for, people, registere
 
     assert status == 200, body
     assert (body["status"], body["decided_by"], body["can_decide"]) == ("reassigned", who, False)
-    assert Customer.objects.get(name=NAME).owner == people.sales2
+    assert Customer.objects.get(name=PROSPECT_NAME).owner == people.sales2
     again, _body = json_of(client, "post", path, {"decision": "keep", "reason": "x"})
     assert again == 422
 
@@ -264,4 +255,4 @@ def test_it_gives_a_disputes_customer_code_only_to_who_may_see_it(
 
     expected = claim.customer.code if shown else None
     assert listed["customer"] == one["customer"] == expected
-    assert listed["customer_name"] == NAME
+    assert listed["customer_name"] == PROSPECT_NAME

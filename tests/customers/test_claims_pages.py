@@ -5,19 +5,9 @@ import datetime as dt
 import pytest
 from django.test import Client
 
-from salesdesk.customers import claims
+from salesdesk.customers.claims import services as claim_services
 from salesdesk.customers.models import ClaimDispute, ClaimStatus, Customer, ProspectClaim
-
-NAME = "北京宏达建设有限公司"
-
-
-@pytest.fixture
-def registered(people):
-    """sales1's protected prospect, and sales2's refused registration of it (a dispute)."""
-    registration = claims.prospect_register(actor=people.sales1, name=NAME)
-    with pytest.raises(claims.ClaimRefused) as caught:
-        claims.prospect_register(actor=people.sales2, name="宏达建设（北京）有限公司")
-    return registration.claim, caught.value.dispute
+from tests.customers.builders import PROSPECT_NAME
 
 
 def text_of(response) -> str:
@@ -30,11 +20,13 @@ def text_of(response) -> str:
 def test_it_registers_a_prospect_from_the_form(page_for, people):
     page = page_for(people.sales1)
 
-    response = page.post("/claims/register/", {"name": NAME, "region": "北京市"}, follow=True)
+    response = page.post(
+        "/claims/register/", {"name": PROSPECT_NAME, "region": "北京市"}, follow=True
+    )
 
     assert response.redirect_chain[-1][0] == "/claims/"
     assert "registered: protected until" in text_of(response)
-    assert NAME in text_of(response)
+    assert PROSPECT_NAME in text_of(response)
     assert Customer.objects.get().owner == people.sales1
 
 
@@ -59,7 +51,7 @@ def test_it_names_neither_the_customer_nor_its_owner_to_whom_may_not_see_them(
     message = " ".join(form.errors["name"])
     code = Customer.objects.get().code
     assert "ask Manager Two" in message
-    assert code not in message and "Sales One" not in message and NAME not in message
+    assert code not in message and "Sales One" not in message and PROSPECT_NAME not in message
     refusal = text_of(response).split('id="refusal"')[1].split("</div>")[0]
     assert code not in refusal and "Sales One" not in refusal
 
@@ -81,15 +73,17 @@ def test_the_form_asks_for_the_live_check_as_the_user_types(page_for, people):
 def test_the_live_check_names_the_owner_and_what_registering_would_do(page_for, people, registered):
     html = text_of(page_for(people.sales3).get("/claims/check/", {"name": "北京鸿达建设"}))
 
-    assert NAME in html and "Sales One" in html
+    assert PROSPECT_NAME in html and "Sales One" in html
     assert "Refused: goes to the managers to arbitrate." in html
     assert "/customers/" not in html  # sales3 may not open sales1's customer
 
 
 def test_the_live_check_offers_a_lapsed_prospect(page_for, people):
-    claims.prospect_register(actor=people.sales1, name=NAME, today=dt.date(2020, 1, 1))
+    claim_services.prospect_register(
+        actor=people.sales1, name=PROSPECT_NAME, today=dt.date(2020, 1, 1)
+    )
 
-    html = text_of(page_for(people.sales2).get("/claims/check/", {"name": NAME}))
+    html = text_of(page_for(people.sales2).get("/claims/check/", {"name": PROSPECT_NAME}))
 
     assert "Not protected: registering makes it yours." in html
 
@@ -109,7 +103,7 @@ def test_it_lets_who_may_register_or_check(page_for, people, who, register, chec
     page = page_for(getattr(people, who))
 
     assert page.get("/claims/register/").status_code == register
-    assert page.get("/claims/check/", {"name": NAME}).status_code == check
+    assert page.get("/claims/check/", {"name": PROSPECT_NAME}).status_code == check
 
 
 @pytest.mark.parametrize(
@@ -128,9 +122,9 @@ def test_it_sends_anonymous_visitors_to_sign_in(db, path):
 
 @pytest.fixture
 def three_registrations(people):
-    claims.prospect_register(actor=people.sales1, name="北京宏达建设有限公司")
-    claims.prospect_register(actor=people.sales2, name="天津恒泰路桥有限公司")
-    claims.prospect_register(actor=people.sales3, name="廊坊鑫盛建材有限公司")
+    claim_services.prospect_register(actor=people.sales1, name="北京宏达建设有限公司")
+    claim_services.prospect_register(actor=people.sales2, name="天津恒泰路桥有限公司")
+    claim_services.prospect_register(actor=people.sales3, name="廊坊鑫盛建材有限公司")
 
 
 @pytest.mark.parametrize(
@@ -155,13 +149,13 @@ def test_it_lists_the_registrations_the_user_may_see(
 
 
 def test_it_marks_registrations_expiring_soon(page_for, people):
-    claims.prospect_register(
-        actor=people.sales1, name=NAME, today=dt.date.today() - dt.timedelta(days=85)
+    claim_services.prospect_register(
+        actor=people.sales1, name=PROSPECT_NAME, today=dt.date.today() - dt.timedelta(days=85)
     )
 
     html = text_of(page_for(people.sales1).get("/claims/?state=expiring"))
 
-    assert NAME in html and "5 days left" in html
+    assert PROSPECT_NAME in html and "5 days left" in html
 
 
 def test_the_claimant_releases_a_registration(page_for, people, registered):
@@ -254,9 +248,9 @@ def test_only_the_manager_of_both_may_decide_on_the_page(
 
 
 def test_a_cross_team_dispute_says_an_admin_decides(page_for, people):
-    claims.prospect_register(actor=people.sales1, name=NAME)
-    with pytest.raises(claims.ClaimRefused) as caught:
-        claims.prospect_register(actor=people.sales3, name=NAME)
+    claim_services.prospect_register(actor=people.sales1, name=PROSPECT_NAME)
+    with pytest.raises(claim_services.ClaimRefused) as caught:
+        claim_services.prospect_register(actor=people.sales3, name=PROSPECT_NAME)
 
     html = text_of(page_for(people.manager1).get(f"/claims/disputes/{caught.value.dispute.pk}/"))
 
@@ -272,11 +266,13 @@ def test_the_navigation_offers_claims_to_who_registers_or_decides(page_for, peop
 
 def test_the_lists_take_a_fixed_number_of_queries(page_for, people, django_assert_max_num_queries):
     for n in range(12):
-        claims.prospect_register(actor=people.sales1, name=f"北京第{n}号测试建设有限公司")
-        claims.prospect_register(actor=people.sales3, name=f"天津{n}号测试路桥有限公司")
+        claim_services.prospect_register(actor=people.sales1, name=f"北京第{n}号测试建设有限公司")
+        claim_services.prospect_register(actor=people.sales3, name=f"天津{n}号测试路桥有限公司")
     for n in range(6):
-        with pytest.raises(claims.ClaimRefused):
-            claims.prospect_register(actor=people.sales2, name=f"北京第{n}号测试建设有限公司")
+        with pytest.raises(claim_services.ClaimRefused):
+            claim_services.prospect_register(
+                actor=people.sales2, name=f"北京第{n}号测试建设有限公司"
+            )
     page = page_for(people.admin)
 
     with django_assert_max_num_queries(12):
@@ -299,6 +295,6 @@ def test_the_dispute_pages_show_the_customer_code_only_to_who_may_see_it(
     listing = text_of(client.get("/claims/disputes/"))
     detail = text_of(client.get(f"/claims/disputes/{dispute.pk}/"))
 
-    assert NAME in listing and NAME in detail
+    assert PROSPECT_NAME in listing and PROSPECT_NAME in detail
     assert (code in listing) is shown
     assert (code in detail) is shown

@@ -7,9 +7,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.models import AuditEntry
-from salesdesk.core.services import PermissionDenied, policy_update
-from salesdesk.customers import claims
+from salesdesk.core.services import policy_update
+from salesdesk.customers.claims import access as claim_access
+from salesdesk.customers.claims import selectors as claim_selectors
+from salesdesk.customers.claims import services as claim_services
 from salesdesk.customers.models import (
     ClaimDispute,
     ClaimStatus,
@@ -19,7 +22,7 @@ from salesdesk.customers.models import (
     Project,
     ProspectClaim,
 )
-from tests.customers.helpers import credit_code
+from tests.customers.builders import credit_code
 from tests.factories import CustomerFactory, ProjectFactory
 
 DAY = dt.date(2026, 3, 2)
@@ -27,11 +30,11 @@ NAME = "北京宏达建设有限公司"
 
 
 def register(user, name=NAME, *, today=DAY, **values):
-    return claims.prospect_register(actor=user, name=name, today=today, **values)
+    return claim_services.prospect_register(actor=user, name=name, today=today, **values)
 
 
-def refused(user, name=NAME, *, today=DAY, **values) -> claims.ClaimRefused:
-    with pytest.raises(claims.ClaimRefused) as caught:
+def refused(user, name=NAME, *, today=DAY, **values) -> claim_services.ClaimRefused:
+    with pytest.raises(claim_services.ClaimRefused) as caught:
         register(user, name, today=today, **values)
     return caught.value
 
@@ -43,7 +46,7 @@ def test_it_registers_a_new_prospect_and_protects_it_for_the_policy_days(people)
     registration = register(people.sales1, region="北京市", industry="建筑施工")
 
     claim, customer = registration.claim, registration.customer
-    assert registration.outcome == claims.Registration.CREATED
+    assert registration.outcome == claim_services.Registration.CREATED
     assert (customer.status, customer.owner, customer.region) == (
         "prospect",
         people.sales1,
@@ -170,7 +173,7 @@ def test_it_registers_a_different_company_with_a_similar_name(people):
 
     other = register(people.sales2, "北京宏达建材有限公司")
 
-    assert other.outcome == claims.Registration.CREATED
+    assert other.outcome == claim_services.Registration.CREATED
     assert ClaimDispute.objects.count() == 0
 
 
@@ -185,7 +188,7 @@ def test_it_hands_a_lapsed_prospect_to_the_next_registrant(people):
 
     taken = register(people.sales3, "北京宏达建设有限责任公司", today=DAY + dt.timedelta(days=90))
 
-    assert taken.outcome == claims.Registration.TAKEN_OVER
+    assert taken.outcome == claim_services.Registration.TAKEN_OVER
     assert taken.customer == first.customer
     assert Customer.objects.get().owner == people.sales3
     first.claim.refresh_from_db()
@@ -203,16 +206,18 @@ def test_it_hands_a_lapsed_prospect_to_the_next_registrant(people):
 def test_it_hands_over_an_unregistered_prospect(people):
     prospect = CustomerFactory(name=NAME, owner=people.sales1, status="prospect")
 
-    assert register(people.sales2).outcome == claims.Registration.TAKEN_OVER
+    assert register(people.sales2).outcome == claim_services.Registration.TAKEN_OVER
     prospect.refresh_from_db()
     assert prospect.owner == people.sales2
 
 
 def test_it_hands_over_a_released_prospect(people):
     first = register(people.sales1)
-    claims.claim_release(actor=people.sales1, claim=first.claim, reason="no budget", today=DAY)
+    claim_services.claim_release(
+        actor=people.sales1, claim=first.claim, reason="no budget", today=DAY
+    )
 
-    assert register(people.sales2).outcome == claims.Registration.TAKEN_OVER
+    assert register(people.sales2).outcome == claim_services.Registration.TAKEN_OVER
 
 
 def test_it_does_not_hand_over_when_the_name_matches_several_customers(people):
@@ -229,7 +234,7 @@ def test_it_renews_the_registrants_own_lapsed_prospect(people):
         register(people.sales1, today=DAY + dt.timedelta(days=10))
     renewed = register(people.sales1, today=DAY + dt.timedelta(days=95))
 
-    assert renewed.outcome == claims.Registration.RENEWED
+    assert renewed.outcome == claim_services.Registration.RENEWED
     assert ProspectClaim.objects.filter(status=ClaimStatus.ACTIVE).get() == renewed.claim
     first.claim.refresh_from_db()
     assert first.claim.status == ClaimStatus.ENDED
@@ -247,7 +252,7 @@ def test_it_refuses_without_a_dispute_what_there_is_nothing_to_arbitrate(
     with pytest.raises(ValidationError, match=message) as caught:
         register(people.sales1)
 
-    assert not isinstance(caught.value, claims.ClaimRefused)
+    assert not isinstance(caught.value, claim_services.ClaimRefused)
     assert ClaimDispute.objects.count() == 0
 
 
@@ -266,7 +271,7 @@ def test_it_says_what_is_wrong_with_a_registration(people, name, code):
     with pytest.raises(ValidationError) as caught:
         register(people.sales1, name, credit_code=code)
 
-    assert not isinstance(caught.value, claims.ClaimRefused)
+    assert not isinstance(caught.value, claim_services.ClaimRefused)
     assert Customer.objects.count() == 0
 
 
@@ -282,7 +287,7 @@ def dispute(people):
 
 
 def test_the_manager_of_both_reassigns_to_the_challenger(people, dispute):
-    claims.dispute_decide(
+    claim_services.dispute_decide(
         actor=people.manager1, dispute=dispute, decision="reassign", reason="sales2 met them first",
         today=DAY + dt.timedelta(days=3),
     )  # fmt: skip
@@ -302,7 +307,9 @@ def test_the_manager_of_both_reassigns_to_the_challenger(people, dispute):
 
 
 def test_the_manager_keeps_it_with_the_owner(people, dispute):
-    claims.dispute_decide(actor=people.manager1, dispute=dispute, decision="keep", reason="first")
+    claim_services.dispute_decide(
+        actor=people.manager1, dispute=dispute, decision="keep", reason="first"
+    )
 
     dispute.refresh_from_db()
     assert dispute.status == DisputeStatus.KEPT
@@ -312,12 +319,16 @@ def test_the_manager_keeps_it_with_the_owner(people, dispute):
 
 def test_a_decision_needs_a_reason_and_is_taken_once(people, dispute):
     with pytest.raises(ValidationError, match="reason"):
-        claims.dispute_decide(actor=people.manager1, dispute=dispute, decision="keep", reason=" ")
+        claim_services.dispute_decide(
+            actor=people.manager1, dispute=dispute, decision="keep", reason=" "
+        )
     with pytest.raises(ValidationError):
-        claims.dispute_decide(actor=people.manager1, dispute=dispute, decision="grab", reason="x")
-    claims.dispute_decide(actor=people.admin, dispute=dispute, decision="keep", reason="ok")
+        claim_services.dispute_decide(
+            actor=people.manager1, dispute=dispute, decision="grab", reason="x"
+        )
+    claim_services.dispute_decide(actor=people.admin, dispute=dispute, decision="keep", reason="ok")
     with pytest.raises(ValidationError, match="already"):
-        claims.dispute_decide(
+        claim_services.dispute_decide(
             actor=people.manager1, dispute=dispute, decision="reassign", reason="x"
         )
 
@@ -332,19 +343,21 @@ def test_a_decision_needs_a_reason_and_is_taken_once(people, dispute):
 def test_it_lets_the_manager_of_both_or_an_admin_decide(people, dispute, who, allowed):
     user = getattr(people, who)
 
-    assert claims.can_decide(user, dispute) is allowed
+    assert claim_access.can_decide(user, dispute) is allowed
     if not allowed:
         with pytest.raises(PermissionDenied):
-            claims.dispute_decide(actor=user, dispute=dispute, decision="keep", reason="x")
+            claim_services.dispute_decide(actor=user, dispute=dispute, decision="keep", reason="x")
 
 
 def test_across_teams_only_an_admin_decides(people):
     register(people.sales1)
     dispute = refused(people.sales3).dispute
 
-    assert not claims.can_decide(people.manager1, dispute)
-    assert not claims.can_decide(people.manager2, dispute)
-    claims.dispute_decide(actor=people.admin, dispute=dispute, decision="reassign", reason="ok")
+    assert not claim_access.can_decide(people.manager1, dispute)
+    assert not claim_access.can_decide(people.manager2, dispute)
+    claim_services.dispute_decide(
+        actor=people.admin, dispute=dispute, decision="reassign", reason="ok"
+    )
     assert Customer.objects.get().owner == people.sales3
 
 
@@ -374,9 +387,9 @@ def registrations(people):
 def test_it_shows_claims_and_disputes_by_scope(people, registrations, who, claimants, disputes):
     user = getattr(people, who)
 
-    seen = set(claims.claim_queryset(user).values_list("claimant__username", flat=True))
+    seen = set(claim_selectors.claim_queryset(user).values_list("claimant__username", flat=True))
     assert seen == claimants
-    assert claims.dispute_queryset(user).count() == disputes
+    assert claim_selectors.dispute_queryset(user).count() == disputes
 
 
 def test_it_lists_claims_by_state(people):
@@ -386,7 +399,10 @@ def test_it_lists_claims_by_state(people):
     register(people.sales1, "廊坊鑫盛建材有限公司", today=DAY + dt.timedelta(days=60))  # protected
 
     def names_in(state):
-        return [c.customer.name for c in claims.claim_list(people.sales1, state=state, today=today)]
+        return [
+            c.customer.name
+            for c in claim_selectors.claim_list(people.sales1, state=state, today=today)
+        ]
 
     assert names_in("protected") == ["北京宏达建设有限公司", "廊坊鑫盛建材有限公司"]
     assert names_in("expiring") == ["北京宏达建设有限公司"]
@@ -398,10 +414,10 @@ def test_it_recomputes_name_keys(people):
     customer = CustomerFactory(name=NAME, owner=people.sales1)
     Customer.objects.filter(pk=customer.pk).update(name_key="", name_head="", search_key="")
 
-    assert claims.name_keys_refresh() == 1
+    assert claim_services.name_keys_refresh() == 1
     customer.refresh_from_db()
     assert (customer.name_key, customer.name_head) == ("宏达建设", "hongda")
-    assert claims.name_keys_refresh() == 0
+    assert claim_services.name_keys_refresh() == 0
 
 
 def test_the_namekeys_command_recomputes_the_keys(people):

@@ -13,7 +13,7 @@ from salesdesk.customers.models import (
     CustomerTierChange,
     Project,
 )
-from tests.customers.helpers import bad_check_character, credit_code
+from tests.customers.builders import bad_check_character, credit_code
 from tests.factories import ContactFactory, CustomerFactory, ProjectFactory
 
 # List --------------------------------------------------------------------------------

@@ -1,8 +1,6 @@
 """Query counts of the list views are pinned: they do not grow with the page size."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from salesdesk.customers.models import Customer, Project
 from tests.factories import ContactFactory, CustomerFactory, PlantFactory, ProjectFactory
@@ -27,15 +25,10 @@ def many(people):
     return customers
 
 
-def count_queries(client, path, headers=None, **params):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path, params, headers=headers)
-    assert response.status_code == 200, response.content[:500]
-    return len(queries), response
-
-
 @pytest.mark.parametrize("path", ["/api/v1/customers", "/api/v1/projects"])
-def test_it_lists_through_the_api_in_a_constant_number_of_queries(path, people, many, api_for):
+def test_it_lists_through_the_api_in_a_constant_number_of_queries(
+    path, people, many, api_for, count_queries
+):
     api = api_for(people.manager1)
     api.get("/api/v1/users/me")  # stamps the token's last use, at most once a minute
 
@@ -50,7 +43,9 @@ def test_it_lists_through_the_api_in_a_constant_number_of_queries(path, people, 
 
 
 @pytest.mark.parametrize("path", ["/customers/", "/projects/"])
-def test_it_renders_the_list_pages_in_a_constant_number_of_queries(path, people, many, page_for):
+def test_it_renders_the_list_pages_in_a_constant_number_of_queries(
+    path, people, many, page_for, count_queries
+):
     client = page_for(people.manager1)
     client.get(path)  # the first request after login may touch the session
 
@@ -68,7 +63,9 @@ def test_it_renders_the_list_pages_in_a_constant_number_of_queries(path, people,
     assert (small, large, htmx) == (9, 9, 5)
 
 
-def test_it_renders_the_home_page_in_a_constant_number_of_queries(people, many, page_for):
+def test_it_renders_the_home_page_in_a_constant_number_of_queries(
+    people, many, page_for, count_queries
+):
     client = page_for(people.manager1)
     client.get("/")
 
@@ -82,7 +79,9 @@ def test_it_renders_the_home_page_in_a_constant_number_of_queries(people, many, 
     assert queries == 17
 
 
-def test_it_renders_a_customer_page_without_a_query_per_project_or_contact(people, many, page_for):
+def test_it_renders_a_customer_page_without_a_query_per_project_or_contact(
+    people, many, page_for, count_queries
+):
     plain, busy = many[1], many[2]
     for n in range(20):
         ProjectFactory(

@@ -5,8 +5,9 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.models import AuditEntry
-from salesdesk.core.services import PermissionDenied, policy_update
+from salesdesk.core.services import policy_update
 from salesdesk.customers import services
 from salesdesk.customers.models import Customer, CustomerOwnerChange, CustomerTierChange, Project
 from tests.factories import ContactFactory, CustomerFactory, ProjectFactory

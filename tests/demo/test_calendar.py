@@ -21,7 +21,7 @@ from salesdesk.collections.models import (
     LegalCase,
     SupplyHold,
 )
-from salesdesk.customers.claims import ClaimState, claim_state
+from salesdesk.customers.claims.selectors import ClaimState, claim_state
 from salesdesk.customers.models import ProspectClaim
 from salesdesk.ledger.models import Delivery, Payment
 

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from salesdesk.core.choices import Role
 from salesdesk.core.models import AuditEntry, Plant, User
-from salesdesk.customers.claims import ClaimState, can_decide, claim_state
+from salesdesk.customers.claims.access import can_decide
+from salesdesk.customers.claims.selectors import ClaimState, claim_state
 from salesdesk.customers.models import (
     ClaimDispute,
     Contact,
@@ -22,10 +23,10 @@ from salesdesk.customers.models import (
     Project,
     ProspectClaim,
 )
-from salesdesk.demo.evaluation import REGISTRATIONS, generate_pipeline
+from salesdesk.demo.activity_loader import stored_accounts
+from salesdesk.demo.claims import REGISTRATIONS
 from salesdesk.demo.generator import DEMO_CUSTOMERS, DEMO_SEED
-from salesdesk.demo.history import month_start
-from salesdesk.demo.loader import evaluation_customers
+from salesdesk.demo.pipeline import generate_pipeline
 from salesdesk.ledger.allocation import project_balances
 from salesdesk.ledger.models import (
     AssetOffset,
@@ -36,6 +37,7 @@ from salesdesk.ledger.models import (
     Payment,
     PriceApproval,
 )
+from salesdesk.lib.dates import month_start
 from salesdesk.pipeline.choices import CLOSED_STAGES, ContactLevel
 from salesdesk.pipeline.models import FabLine, FabProduct, Opportunity, OpportunityTouch
 from salesdesk.pipeline.selectors import Context, evaluated
@@ -297,7 +299,7 @@ def test_won_opportunities_came_mostly_by_referral_or_tender(db, demo):
 
 def test_it_stores_the_opportunities_as_generated(db, demo):
     generated = generate_pipeline(
-        seed=DEMO_SEED, as_of=timezone.localdate(), customers=evaluation_customers()
+        seed=DEMO_SEED, as_of=timezone.localdate(), customers=stored_accounts()
     )
     stored = {o.code: o for o in Opportunity.objects.select_related("customer")}
     assert len(generated) == len(stored)

@@ -12,7 +12,8 @@ from functools import cache
 
 from salesdesk.customers.choices import ProjectStatus
 from salesdesk.demo.generator import USERS, Numbering, demo_customers, generate
-from salesdesk.demo.history import (
+from salesdesk.demo.history import generate_history
+from salesdesk.demo.ledger_records import (
     CEMENT,
     NEVER,
     PRODUCTS,
@@ -20,11 +21,10 @@ from salesdesk.demo.history import (
     STOPPED,
     Keys,
     floor_of,
-    generate_history,
     history_start,
     ledger_projects,
-    month_end,
 )
+from salesdesk.lib.dates import month_end
 
 AS_OF = dt.date(2026, 6, 30)
 MANAGERS = {user.username for user in USERS if user.role == "manager"}

@@ -10,7 +10,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from salesdesk.demo.generator import generate
-from salesdesk.demo.history import NEVER, STOPPED, generate_history, ledger_projects
+from salesdesk.demo.history import generate_history
+from salesdesk.demo.ledger_records import NEVER, STOPPED, ledger_projects
 from salesdesk.demo.loader import (
     floor_prices_set,
     history_load,

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from salesdesk.ledger.models import Invoice
-from tests.imports.conftest import base_sheets, run_import
+from tests.imports.builders import base_sheets, run_import
 
 
 @pytest.mark.parametrize("amount", ["1,2,3.00", "١٢٣"])

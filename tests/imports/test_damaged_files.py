@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from salesdesk.core.models import Plant
 from salesdesk.imports.models import ImportRun
-from tests.imports.conftest import base_sheets, run_import, write_xlsx
+from tests.imports.builders import base_sheets, run_import, write_xlsx
 
 SHEET = "xl/worksheets/sheet1.xml"
 XXE = b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'

@@ -15,7 +15,7 @@ from salesdesk.imports.parsers import CellError
 from salesdesk.imports.progress import TerminalProgress
 from salesdesk.imports.readers import normalise_cell
 from salesdesk.ledger.models import Delivery, Invoice
-from tests.imports.conftest import base_sheets, run_import, write_csvs
+from tests.imports.builders import base_sheets, run_import, write_csvs
 
 
 def test_it_reads_a_gbk_encoded_csv_folder(db, tmp_path):

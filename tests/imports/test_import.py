@@ -11,7 +11,7 @@ from salesdesk.customers.models import Contact, Customer, Project
 from salesdesk.imports.models import ImportRun
 from salesdesk.ledger.models import Delivery, Expense, Invoice, Payment, Product
 from tests.factories import CustomerFactory
-from tests.imports.conftest import base_sheets, run_import
+from tests.imports.builders import base_sheets, run_import
 
 MODELS = (Plant, User, Customer, Contact, Project, Delivery, Invoice, Payment, Expense)
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from salesdesk.customers.models import Customer
 from salesdesk.imports.models import ImportRun
 from salesdesk.ledger.models import Invoice, Payment
-from tests.imports.conftest import base_sheets, run_import
+from tests.imports.builders import base_sheets, run_import
 
 URL = "/import/"
 

@@ -9,6 +9,7 @@ from salesdesk.customers.models import Project
 from salesdesk.ledger import services
 from salesdesk.ledger.allocation import invoice_balances, project_balances
 from tests.factories import ProjectFactory
+from tests.ledger.builders import post_invoice, post_payment
 
 D = dt.date
 M = Decimal
@@ -19,22 +20,10 @@ def project(db):
     return ProjectFactory(payment_terms_days=30)
 
 
-def invoice(project, number, date, amount, due=None):
-    return services.invoice_post(
-        actor=None, number=number, project=project, date=date, amount=amount, due_date=due
-    )[0]
-
-
-def pay(project, reference, date, amount):
-    return services.payment_post(
-        actor=None, reference=reference, project=project, date=date, amount=amount
-    )[0]
-
-
 def test_it_settles_the_oldest_due_date_first(project):
-    invoice(project, "B", D(2026, 1, 10), "100.00", due=D(2026, 3, 1))
-    invoice(project, "A", D(2026, 2, 1), "50.00", due=D(2026, 2, 15))
-    pay(project, "P1", D(2026, 3, 5), "70.00")
+    post_invoice(project, "B", D(2026, 1, 10), "100.00", due=D(2026, 3, 1))
+    post_invoice(project, "A", D(2026, 2, 1), "50.00", due=D(2026, 2, 15))
+    post_payment(project, "P1", D(2026, 3, 5), "70.00")
 
     rows = {row.number: row for row in invoice_balances(D(2026, 3, 31))}
     assert rows["A"].settled == M("50.00")  # due first, though invoiced later
@@ -44,19 +33,19 @@ def test_it_settles_the_oldest_due_date_first(project):
 
 
 def test_it_breaks_due_date_ties_by_invoice_date_then_number(project):
-    invoice(project, "X2", D(2026, 1, 5), "10.00", due=D(2026, 2, 1))
-    invoice(project, "X1", D(2026, 1, 5), "10.00", due=D(2026, 2, 1))
-    invoice(project, "X0", D(2026, 1, 6), "10.00", due=D(2026, 2, 1))
-    pay(project, "P", D(2026, 2, 2), "15.00")
+    post_invoice(project, "X2", D(2026, 1, 5), "10.00", due=D(2026, 2, 1))
+    post_invoice(project, "X1", D(2026, 1, 5), "10.00", due=D(2026, 2, 1))
+    post_invoice(project, "X0", D(2026, 1, 6), "10.00", due=D(2026, 2, 1))
+    post_payment(project, "P", D(2026, 2, 2), "15.00")
     rows = {row.number: row.settled for row in invoice_balances(D(2026, 2, 2))}
     assert rows == {"X1": M("10.00"), "X2": M("5.00"), "X0": M("0.00")}
 
 
 def test_it_ages_as_of_a_past_date_ignoring_later_records(project):
-    invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 2026-01-31
-    pay(project, "P1", D(2026, 2, 10), "400.00")
-    invoice(project, "I2", D(2026, 3, 1), "500.00")  # due 2026-03-31, after as_of
-    pay(project, "P2", D(2026, 3, 20), "600.00")  # after as_of
+    post_invoice(project, "I1", D(2026, 1, 1), "1000.00")  # due 2026-01-31
+    post_payment(project, "P1", D(2026, 2, 10), "400.00")
+    post_invoice(project, "I2", D(2026, 3, 1), "500.00")  # due 2026-03-31, after as_of
+    post_payment(project, "P2", D(2026, 3, 20), "600.00")  # after as_of
 
     balance = project_balances(D(2026, 2, 28))[project.pk]
     assert balance.billed == M("1000.00")
@@ -72,12 +61,12 @@ def test_it_ages_as_of_a_past_date_ignoring_later_records(project):
 
 
 def test_it_carries_unapplied_credit_to_later_invoices(project):
-    pay(project, "ADV", D(2026, 1, 1), "300.00")
+    post_payment(project, "ADV", D(2026, 1, 1), "300.00")
     before = project_balances(D(2026, 1, 31))[project.pk]
     assert before.credit == M("300.00")
     assert before.outstanding == M("0.00")
 
-    invoice(project, "I1", D(2026, 2, 1), "250.00")
+    post_invoice(project, "I1", D(2026, 2, 1), "250.00")
     after = project_balances(D(2026, 2, 1))[project.pk]
     assert after.credit == M("50.00")
     assert after.outstanding == M("0.00")
@@ -90,7 +79,7 @@ def test_it_puts_each_day_count_in_the_right_bucket(project):
                 366: "365+"}  # fmt: skip
     for n, days in enumerate(expected):
         due = as_of - dt.timedelta(days=days)
-        invoice(project, f"I{n:02d}", due - dt.timedelta(days=1), f"{n + 1}.00", due=due)
+        post_invoice(project, f"I{n:02d}", due - dt.timedelta(days=1), f"{n + 1}.00", due=due)
     balance = project_balances(as_of)[project.pk]
     wanted = dict.fromkeys(balance.buckets, M("0.00"))
     for n, bucket in enumerate(expected.values()):
@@ -99,8 +88,8 @@ def test_it_puts_each_day_count_in_the_right_bucket(project):
 
 
 def test_it_treats_a_reversed_payment_as_absent_from_its_reversal_date(project):
-    invoice(project, "I1", D(2026, 1, 1), "100.00")
-    payment = pay(project, "P1", D(2026, 1, 10), "100.00")
+    post_invoice(project, "I1", D(2026, 1, 1), "100.00")
+    payment = post_payment(project, "P1", D(2026, 1, 10), "100.00")
     services.record_reverse(
         actor=None, record=payment, date=D(2026, 1, 20), reason="bill dishonoured"
     )
@@ -110,8 +99,8 @@ def test_it_treats_a_reversed_payment_as_absent_from_its_reversal_date(project):
 
 def test_it_scopes_balances_to_the_given_projects(project):
     other = ProjectFactory()
-    invoice(project, "I1", D(2026, 1, 1), "100.00")
-    invoice(other, "I2", D(2026, 1, 1), "200.00")
+    post_invoice(project, "I1", D(2026, 1, 1), "100.00")
+    post_invoice(other, "I2", D(2026, 1, 1), "200.00")
     balances = project_balances(D(2026, 6, 1), Project.objects.filter(pk=other.pk))
     assert set(balances) == {other.pk}
     assert balances[other.pk].outstanding == M("200.00")
@@ -119,8 +108,8 @@ def test_it_scopes_balances_to_the_given_projects(project):
 
 def test_it_adds_cents_exactly(project):
     for n in range(10):
-        invoice(project, f"C{n}", D(2026, 1, 1), "0.10")
-    pay(project, "P", D(2026, 1, 2), "0.30")
+        post_invoice(project, f"C{n}", D(2026, 1, 1), "0.10")
+    post_payment(project, "P", D(2026, 1, 2), "0.30")
     balance = project_balances(D(2026, 1, 2))[project.pk]
     assert balance.billed == M("1.00")
     assert balance.outstanding == M("0.70")

@@ -10,7 +10,7 @@ from salesdesk.customers.choices import CustomerStatus, ProjectStatus
 from salesdesk.customers.models import Project
 from salesdesk.ledger.reports import aging_report
 from tests.factories import CustomerFactory, PlantFactory, ProjectFactory
-from tests.ledger.test_api import make_ledger, post_invoice, post_payment
+from tests.ledger.builders import make_ledger, post_invoice, post_payment
 
 D = dt.date
 BUCKETS = ["not_due", "1-30", "31-60", "61-90", "91-180", "181-365", "365+"]

@@ -8,7 +8,7 @@ import pytest
 from salesdesk.ledger.choices import OffsetStatus
 from salesdesk.ledger.models import AssetOffset, Delivery, FloorPrice, Payment, PriceApproval
 from tests.factories import PlantFactory
-from tests.ledger.test_api import make_ledger, post, post_invoice
+from tests.ledger.builders import make_ledger, post, post_invoice
 
 D = dt.date
 

@@ -11,7 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 from salesdesk.core.models import AuditEntry
 from salesdesk.ledger.models import Delivery, FloorPrice, Product
 from tests.factories import CustomerFactory, PlantFactory, ProductFactory, ProjectFactory
-from tests.imports.conftest import run_import, write_xlsx
+from tests.imports.builders import run_import, write_xlsx
 
 D = dt.date
 

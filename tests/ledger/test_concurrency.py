@@ -16,22 +16,16 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
+from salesdesk.core.errors import Conflict
 from salesdesk.core.models import AuditEntry
 from salesdesk.ledger import services
 from salesdesk.ledger.allocation import project_balances
 from salesdesk.ledger.models import Payment
-from salesdesk.lib.errors import Conflict
 from tests.factories import ProjectFactory
+from tests.races import RACES, race
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="races between connections need PostgreSQL (SQLite serialises writers)",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = RACES
 
 ROUNDS = 5
 BILLED = Decimal("10000.00")
@@ -63,29 +57,6 @@ def project(db):
         actor=None, number="RACE-INV", project=project, date=dt.date(2026, 1, 5), amount=BILLED
     )
     return project
-
-
-def race(*calls) -> list:
-    """Run each call in its own thread, all starting at once; their results or exceptions."""
-    start = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(n, call):
-        try:
-            start.wait(timeout=10)
-            results[n] = call()
-        except Exception as exc:  # the test asserts on it
-            results[n] = exc
-        finally:
-            connection.close()  # this thread's connection, back to the pool
-
-    threads = [threading.Thread(target=run, args=(n, call)) for n, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a racer is stuck"
-    return results
 
 
 def post_payment(project, reference: str, amount: str):

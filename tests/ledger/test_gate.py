@@ -18,7 +18,7 @@ from salesdesk.ledger import services
 from salesdesk.ledger.models import Delivery, DeliveryOverride
 from tests.clock import TODAY
 from tests.factories import CustomerFactory, PlantFactory, ProductFactory, ProjectFactory
-from tests.imports.conftest import run_import, write_xlsx
+from tests.imports.builders import run_import, write_xlsx
 
 D = dt.date
 YESTERDAY = TODAY - dt.timedelta(days=1)

@@ -18,6 +18,7 @@ from salesdesk.ledger.allocation import project_balances
 from salesdesk.ledger.models import AssetOffset, Delivery, Payment, PaymentReversal
 from salesdesk.ledger.statement import statement_build, statement_html
 from tests.factories import CustomerFactory, PlantFactory, ProductFactory, ProjectFactory
+from tests.ledger.builders import post_invoice, post_payment
 
 D = dt.date
 M = Decimal
@@ -37,25 +38,13 @@ def world(people):
     )  # fmt: skip
 
 
-def invoice(project, number, date, amount, due=None):
-    return services.invoice_post(
-        actor=None, number=number, project=project, date=date, amount=amount, due_date=due
-    )[0]
-
-
-def pay(project, reference, date, amount, method="bank"):
-    return services.payment_post(
-        actor=None, reference=reference, project=project, date=date, amount=amount, method=method
-    )[0]
-
-
 @pytest.fixture
 def history(world):
     """I1 1000 (due 01-31), paid 400 on 02-10; I2 500 on 03-01 (due 03-31), paid 600 on 03-20."""
-    invoice(world.p1, "I1", D(2026, 1, 1), "1000.00")
-    pay(world.p1, "R1", D(2026, 2, 10), "400.00")
-    invoice(world.p1, "I2", D(2026, 3, 1), "500.00")
-    pay(world.p1, "R2", D(2026, 3, 20), "600.00")
+    post_invoice(world.p1, "I1", D(2026, 1, 1), "1000.00")
+    post_payment(world.p1, "R1", D(2026, 2, 10), "400.00")
+    post_invoice(world.p1, "I2", D(2026, 3, 1), "500.00")
+    post_payment(world.p1, "R2", D(2026, 3, 20), "600.00")
     return world
 
 
@@ -150,14 +139,14 @@ def test_it_keeps_the_page_query_count_flat_as_records_grow(page_for, people, wo
             assert client.get("/projects/P1/?as_of=2026-12-31").status_code == 200
         return len(queries)
 
-    invoice(world.p1, "Q1", D(2026, 1, 1), "10.00")
-    pay(world.p1, "QP1", D(2026, 1, 2), "5.00")
+    post_invoice(world.p1, "Q1", D(2026, 1, 1), "10.00")
+    post_payment(world.p1, "QP1", D(2026, 1, 2), "5.00")
     services.delivery_post(actor=None, ticket="QT1", project=world.p1, date=D(2026, 1, 1),
                            product="C30", quantity="1", unit_price="400")  # fmt: skip
     few = count()
     for n in range(2, 8):
-        invoice(world.p1, f"Q{n}", D(2026, 1, n), "10.00")
-        pay(world.p1, f"QP{n}", D(2026, 1, n), "5.00")
+        post_invoice(world.p1, f"Q{n}", D(2026, 1, n), "10.00")
+        post_payment(world.p1, f"QP{n}", D(2026, 1, n), "5.00")
         services.delivery_post(actor=None, ticket=f"QT{n}", project=world.p1, date=D(2026, 1, n),
                                product="C30", quantity="1", unit_price="400")  # fmt: skip
     assert count() == few
@@ -209,7 +198,7 @@ def test_it_puts_service_errors_on_the_form(page_for, people, world):
     assert "12,5x is not a number." in response.context["form"].errors["amount"]
     assert not Payment.objects.exists()
 
-    pay(world.p1, "X-2", D(2026, 3, 1), "100.00")
+    post_payment(world.p1, "X-2", D(2026, 3, 1), "100.00")
     response = client.post("/projects/P1/payments/new/", data | {"payment-reference": "X-2",
                                                                   "payment-amount": "200"})  # fmt: skip
     assert response.status_code == 200
@@ -242,7 +231,7 @@ def test_it_lets_supply_post_a_delivery_below_floor_that_then_waits_for_a_manage
 
 
 def test_it_reverses_a_record_with_a_reason_only_for_finance_and_admin(page_for, people, world):
-    payment = pay(world.p1, "R-1", D(2026, 3, 1), "100.00")
+    payment = post_payment(world.p1, "R-1", D(2026, 3, 1), "100.00")
     path = f"/projects/P1/payments/{payment.pk}/reverse/"
     for who in ("sales1", "manager1", "supply"):
         assert page_for(getattr(people, who)).post(path, {}).status_code == 403, who
@@ -260,7 +249,7 @@ def test_it_reverses_a_record_with_a_reason_only_for_finance_and_admin(page_for,
 
 
 def test_it_answers_404_for_a_record_of_another_project_or_kind(page_for, people, world):
-    other = pay(world.p3, "R-3", D(2026, 3, 1), "100.00")
+    other = post_payment(world.p3, "R-3", D(2026, 3, 1), "100.00")
     client = page_for(people.finance)
     assert client.post(f"/projects/P1/payments/{other.pk}/reverse/", {}).status_code == 404
     assert client.post(f"/projects/P3/offsets/{other.pk}/reverse/", {}).status_code == 404
@@ -371,14 +360,14 @@ def statement_history(people, world):
     opening = I1 1000 − R1 300 = 700
     02-03 I2 +500 → 1200; 02-10 R2 −200 → 1000; 02-15 R2 reversed +200 → 1200;
     03-01 I3 +250 → 1450; 03-10 R3 −1000 → 450 = closing. Later records are left out."""
-    invoice(world.p1, "I1", D(2026, 1, 5), "1000.00")
-    pay(world.p1, "R1", D(2026, 1, 20), "300.00")
-    invoice(world.p1, "I2", D(2026, 2, 3), "500.00")
-    r2 = pay(world.p1, "R2", D(2026, 2, 10), "200.00", method="bill")
+    post_invoice(world.p1, "I1", D(2026, 1, 5), "1000.00")
+    post_payment(world.p1, "R1", D(2026, 1, 20), "300.00")
+    post_invoice(world.p1, "I2", D(2026, 2, 3), "500.00")
+    r2 = post_payment(world.p1, "R2", D(2026, 2, 10), "200.00", method="bill")
     services.record_reverse(actor=people.finance, record=r2, date=D(2026, 2, 15), reason="退票")
-    invoice(world.p1, "I3", D(2026, 3, 1), "250.00")
-    pay(world.p1, "R3", D(2026, 3, 10), "1000.00")
-    invoice(world.p1, "I4", D(2026, 4, 2), "999.00")
+    post_invoice(world.p1, "I3", D(2026, 3, 1), "250.00")
+    post_payment(world.p1, "R3", D(2026, 3, 10), "1000.00")
+    post_invoice(world.p1, "I4", D(2026, 4, 2), "999.00")
     return world
 
 

@@ -14,20 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from salesdesk.ledger import services
 from salesdesk.ledger.models import Delivery, FloorPrice, PriceApproval
 from tests.factories import CustomerFactory, PlantFactory, ProductFactory, ProjectFactory
+from tests.ledger.builders import post_invoice, post_payment
 
 D = dt.date
 M = Decimal
 AS_OF = "2026-03-31"
-
-
-def invoice(project, number, date, amount):
-    services.invoice_post(actor=None, number=number, project=project, date=date, amount=amount)
-
-
-def pay(project, reference, date, amount):
-    services.payment_post(
-        actor=None, reference=reference, project=project, date=date, amount=amount
-    )
 
 
 @pytest.fixture
@@ -49,13 +40,13 @@ def books(people):
     p2 = project("P2", people.sales2, "key", pl02)
     p3 = project("P3", people.sales3, "general", pl01)
     p4 = project("P4", people.sales3, "general", pl01)
-    invoice(p1, "I1", D(2026, 1, 1), "1000.00")
-    invoice(p2, "I2a", D(2026, 2, 1), "300.00")
-    invoice(p2, "I2b", D(2026, 3, 20), "200.00")
-    invoice(p3, "I3", D(2026, 1, 29), "5000.00")
-    pay(p3, "R3", D(2026, 3, 1), "4000.00")
-    pay(p4, "R4", D(2026, 3, 1), "600.00")
-    invoice(p1, "I1-later", D(2026, 4, 5), "777.00")  # after the as-of date
+    post_invoice(p1, "I1", D(2026, 1, 1), "1000.00")
+    post_invoice(p2, "I2a", D(2026, 2, 1), "300.00")
+    post_invoice(p2, "I2b", D(2026, 3, 20), "200.00")
+    post_invoice(p3, "I3", D(2026, 1, 29), "5000.00")
+    post_payment(p3, "R3", D(2026, 3, 1), "4000.00")
+    post_payment(p4, "R4", D(2026, 3, 1), "600.00")
+    post_invoice(p1, "I1-later", D(2026, 4, 5), "777.00")  # after the as-of date
     return SimpleNamespace(pl01=pl01, pl02=pl02, p1=p1, p2=p2, p3=p3, p4=p4)
 
 
@@ -174,7 +165,7 @@ def test_it_ages_in_the_same_number_of_queries_whatever_the_number_of_projects(
     for n in range(5, 12):
         customer = CustomerFactory(owner=people.sales1)
         project = ProjectFactory(code=f"P{n}", customer=customer, plant=books.pl01)
-        invoice(project, f"I{n}", D(2026, 1, 1), "10.00")
+        post_invoice(project, f"I{n}", D(2026, 1, 1), "10.00")
     assert count() == few
 
 

@@ -11,7 +11,7 @@ from salesdesk.core.services import policy_update
 from salesdesk.ledger.models import Delivery, Expense, Invoice, Payment
 from tests.clock import TODAY
 from tests.factories import CustomerFactory, PlantFactory, ProductFactory, ProjectFactory
-from tests.imports.conftest import run_import, write_xlsx
+from tests.imports.builders import run_import, write_xlsx
 
 TOMORROW = TODAY + dt.timedelta(days=1)
 FAR = "9999-12-31"  # outside the dates any input may carry (1900-2200)

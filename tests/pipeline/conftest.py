@@ -6,10 +6,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from salesdesk.core.services import policy_update
 from salesdesk.pipeline import services
 from tests.clock import TODAY
 from tests.factories import ContactFactory, CustomerFactory
+from tests.pipeline.builders import factors
 
 
 @pytest.fixture
@@ -32,13 +32,6 @@ def customers(people):
     return SimpleNamespace(**records)
 
 
-def factors(*scores):
-    """factors(3) -> all seven 3; factors(1, 2, 3, 4, 5, 5, 5) -> one each."""
-    if len(scores) == 1:
-        scores = scores * 7
-    return {n: s for n, s in enumerate(scores, start=1)}
-
-
 @pytest.fixture
 def make(customers):
     """make(code, customer=c1, score=(4,), close_in=30, **values): an opportunity."""
@@ -54,13 +47,3 @@ def make(customers):
         return opportunity
 
     return build
-
-
-def set_policy(people, effective_from=dt.date(2000, 1, 1), **values):
-    """Change policy values (keys with dots written with double underscores)."""
-    policy_update(
-        values={key.replace("__", "."): value for key, value in values.items()},
-        effective_from=effective_from,
-        actor=people.admin,
-        reason="test",
-    )

@@ -5,10 +5,10 @@ import datetime as dt
 
 import pytest
 
-from salesdesk.pipeline import services
+from salesdesk.pipeline import fab, services
 from salesdesk.pipeline.models import Opportunity
-from tests.customers.helpers import error_fields, json_of
-from tests.pipeline.conftest import TODAY
+from tests.clock import TODAY
+from tests.customers.builders import error_fields, json_of
 
 
 @pytest.fixture
@@ -257,7 +257,7 @@ def test_it_lists_touches_due(people, deals, api_for):
 
 
 def test_it_maps_stakeholders_with_the_fab_lines_to_lead_with(people, deals, api_for):
-    services.fab_product_save(
+    fab.fab_product_save(
         actor=people.marketing, name="C30 商品混凝土",
         lines=[{"feature": "双掺", "advantage": "泵送顺畅", "benefit": "工期有保障"}],
     )  # fmt: skip

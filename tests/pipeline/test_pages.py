@@ -7,7 +7,7 @@ import pytest
 
 from salesdesk.pipeline import services
 from salesdesk.pipeline.models import FabProduct, Opportunity, OpportunityTouch
-from tests.pipeline.conftest import TODAY
+from tests.clock import TODAY
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ import pytest
 from django.core.management import call_command
 
 from salesdesk.pipeline.reports import pipeline_report
-from tests.pipeline.conftest import TODAY, set_policy
+from tests.clock import TODAY
+from tests.pipeline.builders import set_policy
 
 ROW_FIELDS = {"code", "customer", "customer_name", "owner", "stage", "value", "score", "passed",
               "class", "expected_close"}  # fmt: skip

@@ -10,7 +10,8 @@ import pytest
 
 from salesdesk.pipeline.models import Opportunity
 from salesdesk.pipeline.scoring import ScoreRule, publish
-from tests.pipeline.conftest import TODAY, factors, set_policy
+from tests.clock import TODAY
+from tests.pipeline.builders import factors, set_policy
 
 AS_OF = dt.date(2026, 6, 30)
 

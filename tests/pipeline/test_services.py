@@ -7,11 +7,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.models import AuditEntry
-from salesdesk.core.services import PermissionDenied
-from salesdesk.pipeline import selectors, services
+from salesdesk.pipeline import fab, selectors, services
 from salesdesk.pipeline.models import FabProduct, Opportunity
-from tests.pipeline.conftest import TODAY, factors, set_policy
+from tests.clock import TODAY
+from tests.pipeline.builders import factors, set_policy
 
 
 def days(n):
@@ -58,7 +59,7 @@ def test_it_lets_a_salesperson_assign_only_to_themselves(people, customers):
 
 def test_it_changes_details_and_products_and_audits_them(people, make):
     opportunity = make("O1")
-    product, _ = services.fab_product_save(actor=people.admin, name="C30 商品混凝土", lines=[])
+    product, _ = fab.fab_product_save(actor=people.admin, name="C30 商品混凝土", lines=[])
 
     changes = services.opportunity_update(
         actor=people.sales1, opportunity=opportunity, value="250000", spec_in_tender=True,
@@ -317,12 +318,10 @@ def test_it_names_the_bad_import_columns(customers):
 def test_it_saves_fab_lines_and_replaces_them_by_product_name(people):
     lines = [{"feature": "双掺", "advantage": "泵送顺畅", "benefit": "工期有保障"}, {}]
 
-    product, outcome = services.fab_product_save(actor=people.marketing, name="C30", lines=lines)
+    product, outcome = fab.fab_product_save(actor=people.marketing, name="C30", lines=lines)
     assert outcome == "created" and product.lines.count() == 1
-    assert services.fab_product_save(actor=people.marketing, name="C30", lines=lines)[1] == (
-        "unchanged"
-    )
-    _product, outcome = services.fab_product_save(
+    assert fab.fab_product_save(actor=people.marketing, name="C30", lines=lines)[1] == ("unchanged")
+    _product, outcome = fab.fab_product_save(
         actor=people.manager1, name="C30", lines=[*lines, {"benefit": "省钱"}]
     )
     assert outcome == "updated" and product.lines.count() == 2
@@ -331,5 +330,5 @@ def test_it_saves_fab_lines_and_replaces_them_by_product_name(people):
 @pytest.mark.parametrize("persona", ["sales1", "finance"])
 def test_it_refuses_fab_edits_to_salespeople_and_finance(people, persona):
     with pytest.raises(PermissionDenied):
-        services.fab_product_save(actor=getattr(people, persona), name="C30", lines=[])
+        fab.fab_product_save(actor=getattr(people, persona), name="C30", lines=[])
     assert not FabProduct.objects.exists()

@@ -117,7 +117,7 @@ def test_it_counts_invoices_of_the_twelve_months_up_to_the_date_and_applies(peop
 
 
 def test_it_lets_only_managers_apply_re_tiering(people):
-    from salesdesk.core.services import PermissionDenied
+    from salesdesk.core.errors import PermissionDenied
 
     with pytest.raises(PermissionDenied):
         tiering_apply(actor=people.sales1, as_of=D(2026, 6, 30))

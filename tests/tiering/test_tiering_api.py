@@ -9,7 +9,7 @@ from django.test import Client
 from salesdesk.core.models import AuditEntry
 from salesdesk.customers.models import Customer, CustomerTierChange
 from salesdesk.tiering.reports import tiers_report
-from tests.customers.helpers import error_fields, json_of
+from tests.customers.builders import error_fields, json_of
 from tests.tiering.tiering_data import AS_OF, CHANGES, LOCK_REASON, PROPOSED, RANKED, make_ten
 
 PREVIEW = f"/api/v1/tiering/preview?as_of={AS_OF}"

@@ -9,8 +9,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from salesdesk.visits.services import CommitmentIn, visit_record
+from salesdesk.visits.services import CommitmentIn
 from tests.factories import ContactFactory, CustomerFactory, ProjectFactory
+from tests.visits.builders import log
 
 D = dt.date
 
@@ -36,22 +37,6 @@ def book(people):
         )
         records[f"{code}_project"] = ProjectFactory(code=f"P{code}", customer=customer)
     return SimpleNamespace(**records)
-
-
-def log(customer, date, outcome="continuation", salesperson=None, **values):
-    """A visit logged by the system: the customer's owner unless said otherwise."""
-    if outcome == "advance" and "commitment" not in values:
-        values["commitment"] = CommitmentIn(
-            what="试用样品", who="采购经理", due=date + dt.timedelta(days=14)
-        )
-    return visit_record(
-        actor=None,
-        customer=customer,
-        date=date,
-        salesperson=salesperson or customer.owner,
-        outcome=outcome,
-        **values,
-    )
 
 
 @pytest.fixture

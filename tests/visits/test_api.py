@@ -6,21 +6,10 @@ import pytest
 from django.test import Client
 
 from salesdesk.visits.models import Commitment, Visit
-from tests.customers.helpers import error_fields, json_of
-from tests.visits.conftest import log
+from tests.customers.builders import error_fields, json_of
+from tests.visits.builders import PERSONAS, VISIBLE, log
 
 DAY = dt.date(2026, 3, 10)
-PERSONAS = [
-    "sales1", "sales2", "sales3", "manager1", "manager2", "finance", "marketing", "supply",
-    "legal", "admin", "nobody",
-]  # fmt: skip
-# Whose visits (S1 of sales1, S2 of sales2, K3 of sales3) each persona sees.
-VISIBLE = {
-    "sales1": {"S1"}, "sales2": {"S2"}, "sales3": {"K3"}, "manager1": {"S1", "S2"},
-    "manager2": {"K3"}, "finance": {"S1", "S2", "K3"}, "marketing": {"S1", "S2", "K3"},
-    "supply": {"S1", "S2", "K3"}, "legal": {"S1", "S2", "K3"}, "admin": {"S1", "S2", "K3"},
-    "nobody": set(),
-}  # fmt: skip
 
 
 def advance_body(**extra) -> dict:

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from salesdesk.core.services import policy_update
 from salesdesk.visits.selectors import compliance, outcome_mix
 from tests.factories import CustomerFactory
-from tests.visits.conftest import log
+from tests.visits.builders import log
 
 D = dt.date
 TODAY = D(2026, 11, 29)

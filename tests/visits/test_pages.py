@@ -9,8 +9,7 @@ from django.utils import translation
 
 from salesdesk.visits.models import Visit
 from salesdesk.visits.views import customer_visits_context
-from tests.visits.conftest import log
-from tests.visits.test_api import PERSONAS, VISIBLE
+from tests.visits.builders import PERSONAS, VISIBLE, log
 
 DAY = dt.date(2026, 3, 10)
 

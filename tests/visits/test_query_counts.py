@@ -3,12 +3,10 @@
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from salesdesk.visits.services import CommitmentIn
 from tests.factories import ContactFactory, CustomerFactory
-from tests.visits.conftest import log
+from tests.visits.builders import log
 
 
 @pytest.fixture
@@ -31,15 +29,10 @@ def many(people):
                     commitment=CommitmentIn(what="试验", who="张工", due=day + dt.timedelta(days=9)))  # fmt: skip
 
 
-def count_queries(client, path, headers=None, **params):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path, params, headers=headers)
-    assert response.status_code == 200, response.content[:500]
-    return len(queries), response
-
-
 @pytest.mark.parametrize("path", ["/api/v1/visits", "/api/v1/commitments"])
-def test_it_lists_through_the_api_in_a_constant_number_of_queries(path, people, many, api_for):
+def test_it_lists_through_the_api_in_a_constant_number_of_queries(
+    path, people, many, api_for, count_queries
+):
     api = api_for(people.manager1)
     api.get("/api/v1/users/me")  # stamps the token's last use, at most once a minute
 
@@ -54,7 +47,9 @@ def test_it_lists_through_the_api_in_a_constant_number_of_queries(path, people, 
 
 
 @pytest.mark.parametrize("path", ["/visits/", "/visits/commitments/?state="])
-def test_it_renders_the_lists_in_a_constant_number_of_queries(path, people, many, page_for):
+def test_it_renders_the_lists_in_a_constant_number_of_queries(
+    path, people, many, page_for, count_queries
+):
     client = page_for(people.manager1)
     client.get(path)
 
@@ -70,7 +65,9 @@ def test_it_renders_the_lists_in_a_constant_number_of_queries(path, people, many
     assert large == (8 if path == "/visits/" else 7)
 
 
-def test_it_renders_the_compliance_page_in_a_constant_number_of_queries(people, many, page_for):
+def test_it_renders_the_compliance_page_in_a_constant_number_of_queries(
+    people, many, page_for, count_queries
+):
     client = page_for(people.manager1)
     client.get("/visits/compliance/")
 

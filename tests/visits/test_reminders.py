@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from salesdesk.visits.reminders import due_commitments, overdue_visits, visit_reminders
 from salesdesk.visits.services import CommitmentIn, commitment_complete
 from tests.factories import CustomerFactory
-from tests.visits.conftest import log
+from tests.visits.builders import log
 
 D = dt.date
 TODAY = D(2026, 11, 20)

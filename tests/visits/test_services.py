@@ -6,9 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from salesdesk.core.errors import Conflict, PermissionDenied
 from salesdesk.core.models import AuditEntry
-from salesdesk.core.services import PermissionDenied
-from salesdesk.lib.errors import Conflict
 from salesdesk.visits.models import Commitment, Visit
 from salesdesk.visits.services import (
     KEEP,
@@ -19,7 +18,7 @@ from salesdesk.visits.services import (
     visit_upsert,
 )
 from tests.factories import ContactFactory
-from tests.visits.conftest import log
+from tests.visits.builders import log
 
 DAY = dt.date(2026, 3, 10)
 

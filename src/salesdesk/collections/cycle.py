@@ -46,6 +46,7 @@ from salesdesk.core.models import AuditEntry
 from salesdesk.core.policy import Policy, policy_as_of
 from salesdesk.customers.choices import ProjectStatus
 from salesdesk.customers.models import Project
+from salesdesk.lib.dates import month_end, month_start, next_month
 
 ZERO = Decimal("0.00")
 # Projects the cycle works on; legal and written-off projects are the recovery office's.
@@ -128,18 +129,6 @@ class CycleReport:
         if not self.changed_today:
             lines.append("nothing to do")
         return lines
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def next_month(first: dt.date) -> dt.date:
-    return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
-def month_end(first: dt.date) -> dt.date:
-    return next_month(first) - dt.timedelta(days=1)
 
 
 def cycle_run(*, as_of: dt.date, dry_run: bool = False) -> CycleReport:

@@ -1,24 +1,14 @@
 """Forms of the collections pages. They parse input; the services validate the rules."""
 
-import datetime as dt
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from salesdesk.core.choices import Role
 from salesdesk.core.forms import DateField
-from salesdesk.lib import dates
+from salesdesk.lib.dates import month_or_none
 
 DATE = {"widget": forms.DateInput(attrs={"type": "date"})}
-
-
-def parse_month(text: str | None) -> dt.date | None:
-    """'2026-12' -> 2026-12-01; None for anything else, a month outside 1900-2200 too."""
-    try:
-        return dates.parse_month(text or "")
-    except ValueError:
-        return None
 
 
 class MonthField(forms.Field):
@@ -29,7 +19,7 @@ class MonthField(forms.Field):
     def to_python(self, value):
         if not value:
             return None
-        month = parse_month(str(value)[:10])
+        month = month_or_none(str(value)[:10])
         if month is None:
             raise forms.ValidationError(_("Write the month as YYYY-MM."), code="month")
         return month

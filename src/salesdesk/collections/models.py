@@ -12,16 +12,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.collections.choices import LegalReason, TaskStatus
-from salesdesk.core.access import scope
+from salesdesk.core.access import ScopedQuerySet
 from salesdesk.core.models import User
 from salesdesk.customers.models import Customer, Project
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
-
-
-class ProjectScopedQuerySet(models.QuerySet):
-    def visible_to(self, user: User):
-        return scope(self, user, "project__owner")
 
 
 class CollectionTask(models.Model):
@@ -59,7 +54,7 @@ class CollectionTask(models.Model):
     collected = models.DecimalField(_("collected"), **MONEY, null=True, blank=True)
     assessed_on = models.DateField(_("assessed on"), null=True, blank=True)
 
-    objects = ProjectScopedQuerySet.as_manager()
+    objects = ScopedQuerySet.by("project__owner").as_manager()
 
     class Meta:
         ordering = ["-month", "salesperson", "project"]
@@ -136,7 +131,7 @@ class DunningLetter(models.Model):
     )  # fmt: skip
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    objects = ProjectScopedQuerySet.as_manager()
+    objects = ScopedQuerySet.by("project__owner").as_manager()
 
     class Meta:
         ordering = ["-issued_on", "-id"]
@@ -238,7 +233,7 @@ class LegalCase(models.Model):
     previous_status = models.CharField(_("previous status"), max_length=20)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    objects = ProjectScopedQuerySet.as_manager()
+    objects = ScopedQuerySet.by("project__owner").as_manager()
 
     class Meta:
         ordering = ["-opened_on", "-id"]

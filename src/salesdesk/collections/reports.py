@@ -5,12 +5,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import QuerySet
 
-from salesdesk.collections.cycle import month_end
 from salesdesk.collections.measures import first_clear_day_of_customers, payments_between
 from salesdesk.collections.models import CollectionTask, DunningLetter, SupplyHold
 from salesdesk.core.reporting import Report, ReportError
 from salesdesk.customers.models import Project
-from salesdesk.lib.dates import parse_month
+from salesdesk.lib.dates import month_end, parse_month
 from salesdesk.lib.money import format_money
 
 

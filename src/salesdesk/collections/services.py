@@ -12,19 +12,16 @@ from salesdesk.collections.cycle import cycle_catch_up, letter_states
 from salesdesk.collections.measures import unsettled_due_before
 from salesdesk.collections.models import CollectionTask, DunningLetter, HoldOverride, LegalCase
 from salesdesk.collections.selectors import holds_in_force
+from salesdesk.core.access import Action, require
 from salesdesk.core.choices import Role
 from salesdesk.core.models import User
 from salesdesk.core.policy import policy_as_of
-from salesdesk.core.services import PermissionDenied, audit_record
+from salesdesk.core.services import audit_record
 from salesdesk.customers.choices import ProjectStatus
 from salesdesk.customers.models import Project
 
-SUPERVISORS = (Role.MANAGER, Role.ADMIN)
-
-
-def _require(actor: User, roles, message: str) -> None:
-    if not (actor.is_superuser or actor.has_role(*roles)):
-        raise PermissionDenied(message)
+# The department a task is signed for, and the action that signing is.
+SIGN_AS = {Role.MARKETING: Action.TASK_SIGN_MARKETING, Role.FINANCE: Action.TASK_SIGN_FINANCE}
 
 
 # Task sign-off -----------------------------------------------------------------------
@@ -35,9 +32,9 @@ def tasks_sign(*, actor: User, task_ids: list[int], as_role: str, at: dt.datetim
     """Sign drafts as marketing or as finance, at the moment `at`. Two sign-offs by two
     different people issue a task; nobody signs a task of their own; a draft whose month
     has ended has lapsed and is not signed. Returns how many were signed."""
-    if as_role not in (Role.MARKETING, Role.FINANCE):
+    if as_role not in SIGN_AS:
         raise ValidationError(_("Tasks are signed by marketing or by finance."))
-    _require(actor, (as_role,), _("You do not sign for this department."))
+    require(actor, SIGN_AS[as_role], _("You do not sign for this department."))
     field = "marketing" if as_role == Role.MARKETING else "finance"
     other = "finance" if field == "marketing" else "marketing"
     tasks = list(
@@ -82,7 +79,7 @@ def tasks_sign(*, actor: User, task_ids: list[int], as_role: str, at: dt.datetim
 def letter_send_now(*, actor: User, project: Project, on: dt.date | None = None) -> DunningLetter:
     """A manager sends the next letter of the project's sequence today, ahead of the
     cycle. It counts in the same sequence; after the last letter comes the hold."""
-    _require(actor, SUPERVISORS, _("Only a sales manager may send a letter by hand."))
+    require(actor, Action.LETTER_SEND, _("Only a sales manager may send a letter by hand."))
     on = on or dt.date.today()
     cycle_catch_up(up_to=on - dt.timedelta(days=1))
     project = Project.objects.select_for_update().get(pk=project.pk)  # its status now
@@ -124,7 +121,7 @@ def letter_send_now(*, actor: User, project: Project, on: dt.date | None = None)
 @transaction.atomic
 def hold_override_grant(*, actor: User, project: Project, reason: str) -> HoldOverride:
     """Let one delivery to a held customer's project through, with a written reason."""
-    _require(actor, SUPERVISORS, _("Only a supervisor may override a supply hold."))
+    require(actor, Action.HOLD_OVERRIDE, _("Only a supervisor may override a supply hold."))
     if not reason.strip():
         raise ValidationError({"reason": _("An override needs a written reason.")})
     hold = holds_in_force([project.customer_id], dt.date.today()).get(project.customer_id)
@@ -155,7 +152,9 @@ def project_send_to_legal(
     *, actor: User, project: Project, note: str, on: dt.date | None = None
 ) -> LegalCase:
     """A manager hands a project to the legal / debt-recovery office."""
-    _require(actor, SUPERVISORS, _("Only a sales manager may send a project to legal recovery."))
+    require(
+        actor, Action.LEGAL_REFER, _("Only a sales manager may send a project to legal recovery.")
+    )
     if not note.strip():
         raise ValidationError({"note": _("Say why the project goes to legal recovery.")})
     project = Project.objects.select_for_update().get(pk=project.pk)

@@ -11,7 +11,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 
 from salesdesk.collections.choices import TaskStatus
-from salesdesk.collections.cycle import month_end, month_start
 from salesdesk.collections.measures import payments_between
 from salesdesk.collections.models import (
     CollectionTask,
@@ -27,6 +26,7 @@ from salesdesk.core.models import User
 from salesdesk.customers.models import Project
 from salesdesk.ledger.allocation import project_balances
 from salesdesk.ledger.selectors import below_floor_deliveries
+from salesdesk.lib.dates import month_end, month_start
 from salesdesk.lib.money import ZERO
 
 TOP = 10

@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,14 +22,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from salesdesk.collections import letters as documents
 from salesdesk.collections import services, today
 from salesdesk.collections.choices import TaskStatus
-from salesdesk.collections.cycle import month_start
 from salesdesk.collections.forms import (
     HoldFilterForm,
     LegalForm,
     LetterFilterForm,
     OverrideForm,
     SignForm,
-    parse_month,
 )
 from salesdesk.collections.models import (
     CollectionTask,
@@ -38,55 +36,33 @@ from salesdesk.collections.models import (
     SupplyHold,
 )
 from salesdesk.collections.selectors import holds_in_force
+from salesdesk.core.access import Action, can, get_visible_or_404, require
 from salesdesk.core.choices import Role
 from salesdesk.core.forms import add_service_errors
-from salesdesk.core.pagination import paginate
-from salesdesk.core.services import PermissionDenied
+from salesdesk.core.pagination import PAGE_SIZE, paginate, query_without
 from salesdesk.customers.choices import ProjectStatus
 from salesdesk.customers.models import Customer, Project
 from salesdesk.customers.panels import Fragment
-from salesdesk.customers.selectors import project_get
+from salesdesk.customers.selectors import project_details
+from salesdesk.lib.dates import month_or_none, month_start
 from salesdesk.lib.money import ZERO
 
-SUPERVISORS = services.SUPERVISORS
-SIGNERS = (Role.MARKETING, Role.FINANCE)
 # Who reads which page; what they see in it is scoped further by visible_to (DOMAIN §1).
-TASK_READERS = (Role.SALES, Role.MANAGER, Role.MARKETING, Role.FINANCE, Role.LEGAL, Role.ADMIN)
-LETTER_READERS = (*TASK_READERS, Role.SUPPLY)
-HOLD_READERS = (*TASK_READERS, Role.SUPPLY)
-LEGAL_READERS = (Role.LEGAL, Role.FINANCE, Role.MANAGER, Role.ADMIN)
 WORKED = (ProjectStatus.ACTIVE, ProjectStatus.COMPLETED)
-PAGE_SIZE = 50
-
-
-def _can(user, roles) -> bool:
-    return user.is_superuser or user.has_role(*roles)
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("You may not do this."))
 
 
 def _tabs(user, active: str) -> list[tuple[str, str, str, bool]]:
     tabs = [
-        ("tasks", gettext_lazy("Collection tasks"), "collections_tasks", TASK_READERS),
-        ("letters", gettext_lazy("Collection letters"), "collections_letters", LETTER_READERS),
-        ("holds", gettext_lazy("Supply holds"), "collections_holds", HOLD_READERS),
-        ("legal", gettext_lazy("Legal recovery"), "legal_queue", LEGAL_READERS),
+        ("tasks", gettext_lazy("Collection tasks"), "collections_tasks", Action.TASK_READ),
+        ("letters", gettext_lazy("Collection letters"), "collections_letters", Action.LETTER_READ),
+        ("holds", gettext_lazy("Supply holds"), "collections_holds", Action.HOLD_READ),
+        ("legal", gettext_lazy("Legal recovery"), "legal_queue", Action.LEGAL_READ),
     ]
     return [
         (key, label, reverse(name), key == active)
-        for key, label, name, roles in tabs
-        if _can(user, roles)
+        for key, label, name, action in tabs
+        if can(user, action)
     ]
-
-
-def _query_without(request, *names) -> str:
-    params = request.GET.copy()
-    for name in names:
-        params.pop(name, None)
-    return params.urlencode()
 
 
 def _show_errors(request, exc: ValidationError) -> None:
@@ -100,17 +76,17 @@ def _show_errors(request, exc: ValidationError) -> None:
 @login_required
 def tasks(request):
     user = request.user
-    _require(_can(user, TASK_READERS))
+    require(user, Action.TASK_READ)
     months = today.task_months()
     requested = request.GET.get("month")
-    month = parse_month(requested)
+    month = month_or_none(requested)
     if requested and month is None:
         messages.error(request, _("Write the month as YYYY-MM."))
     if month is None:
         month = months[0] if months else month_start(dt.date.today())
     scoped = CollectionTask.objects.visible_to(user)
     groups = today.task_groups(scoped, month, dt.date.today())
-    signs_as = [role for role in SIGNERS if _can(user, (role,))]
+    signs_as = [role for role, action in services.SIGN_AS.items() if can(user, action)]
     signable = {}
     for role in signs_as:
         ids = set(
@@ -164,7 +140,7 @@ def tasks_sign(request):
         return redirect("collections_tasks")
     month, as_role = form.cleaned_data["month"], form.cleaned_data["as_role"]
     username = form.cleaned_data["salesperson"]
-    _require(_can(user, (as_role,)))
+    require(user, services.SIGN_AS[as_role])
     back = reverse("collections_tasks") + f"?month={month:%Y-%m}"
     drafts = CollectionTask.objects.visible_to(user).filter(month=month, status=TaskStatus.DRAFT)
     mine = "marketing" if as_role == Role.MARKETING else "finance"
@@ -204,8 +180,8 @@ def tasks_sign(request):
 
 @login_required
 def task_letter(request, month, username):
-    _require(_can(request.user, TASK_READERS))
-    first = parse_month(month)
+    require(request.user, Action.TASK_READ)
+    first = month_or_none(month)
     if first is None:
         raise Http404
     rows = list(
@@ -249,7 +225,7 @@ def _letters(request):
 
 @login_required
 def letters(request):
-    _require(_can(request.user, LETTER_READERS))
+    require(request.user, Action.LETTER_READ)
     form, found = _letters(request)
     page = paginate(
         found.select_related("project__customer", "issued_by").order_by("-issued_on", "-id"),
@@ -261,14 +237,14 @@ def letters(request):
         "form": form,
         "page": page,
         "total": found.aggregate(total=Sum("amount"))["total"] or ZERO,
-        "query_without_page": _query_without(request, "page"),
+        "query_without_page": query_without(request.GET, "page"),
     }
     return render(request, "collections/letters.html", context)
 
 
 @login_required
 def letter_pdf(request, pk):
-    _require(_can(request.user, LETTER_READERS))
+    require(request.user, Action.LETTER_READ)
     letter = (
         DunningLetter.objects.visible_to(request.user)
         .select_related("project__customer")
@@ -293,7 +269,7 @@ def letter_pdf(request, pk):
 @login_required
 def holds(request):
     user = request.user
-    _require(_can(user, HOLD_READERS))
+    require(user, Action.HOLD_READ)
     form = HoldFilterForm(request.GET or None)
     state = form.state_value()
     day = dt.date.today()
@@ -326,7 +302,7 @@ def holds(request):
         "form": form,
         "state": state,
         "page": page,
-        "query_without_page": _query_without(request, "page"),
+        "query_without_page": query_without(request.GET, "page"),
         "today": day,
     }
     return render(request, "collections/holds.html", context)
@@ -338,7 +314,7 @@ def holds(request):
 @login_required
 def legal(request):
     user = request.user
-    _require(_can(user, LEGAL_READERS))
+    require(user, Action.LEGAL_READ)
     cases = today.legal_queue(LegalCase.objects.visible_to(user))
     page = paginate(cases, request.GET.get("page"), PAGE_SIZE)
     day = dt.date.today()
@@ -350,7 +326,7 @@ def legal(request):
     context = {
         "tabs": _tabs(user, "legal"),
         "page": page,
-        "query_without_page": _query_without(request, "page"),
+        "query_without_page": query_without(request.GET, "page"),
         "today": day,
     }
     return render(request, "collections/legal.html", context)
@@ -386,7 +362,6 @@ def project_collections_context(request, project: Project) -> dict:
     """What the collections part of the project page needs
     (`collections/_project_collections.html` and the hold banner)."""
     user = request.user
-    supervisor = _can(user, SUPERVISORS)
     hold = customer_hold(project.customer)
     case = None
     if project.status == ProjectStatus.LEGAL:
@@ -408,20 +383,17 @@ def project_collections_context(request, project: Project) -> dict:
         "project_tasks": today.project_tasks(project, dt.date.today()),
         "project_overrides": overrides,
         "collections_can": {
-            "send_letter": supervisor and worked,
-            "override": supervisor and hold is not None and worked,
-            "send_to_legal": supervisor and worked,
+            "send_letter": can(user, Action.LETTER_SEND) and worked,
+            "override": can(user, Action.HOLD_OVERRIDE) and hold is not None and worked,
+            "send_to_legal": can(user, Action.LEGAL_REFER) and worked,
         },
-        "override_form": OverrideForm(prefix="override") if supervisor and hold else None,
-        "legal_form": LegalForm(prefix="legal") if supervisor and worked else None,
+        "override_form": (
+            OverrideForm(prefix="override") if can(user, Action.HOLD_OVERRIDE) and hold else None
+        ),
+        "legal_form": LegalForm(prefix="legal")
+        if can(user, Action.LEGAL_REFER) and worked
+        else None,
     }
-
-
-def _project_or_404(request, code) -> Project:
-    try:
-        return project_get(request.user, code)
-    except ObjectDoesNotExist:
-        raise Http404 from None
 
 
 def _back(project: Project):
@@ -445,8 +417,8 @@ def _action_page(request, *, project, form, title, intro, button):
 @login_required
 @require_POST
 def project_letter_send(request, code):
-    project = _project_or_404(request, code)
-    _require(_can(request.user, SUPERVISORS))
+    project = get_visible_or_404(project_details(), request.user, code=code)
+    require(request.user, Action.LETTER_SEND)
     try:
         letter = services.letter_send_now(actor=request.user, project=project)
     except ValidationError as exc:
@@ -463,8 +435,8 @@ def project_letter_send(request, code):
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_hold_override(request, code):
-    project = _project_or_404(request, code)
-    _require(_can(request.user, SUPERVISORS))
+    project = get_visible_or_404(project_details(), request.user, code=code)
+    require(request.user, Action.HOLD_OVERRIDE)
     form = OverrideForm(request.POST or None, prefix="override")
     if request.method == "POST" and form.is_valid():
         try:
@@ -488,8 +460,8 @@ def project_hold_override(request, code):
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_send_to_legal(request, code):
-    project = _project_or_404(request, code)
-    _require(_can(request.user, SUPERVISORS))
+    project = get_visible_or_404(project_details(), request.user, code=code)
+    require(request.user, Action.LEGAL_REFER)
     form = LegalForm(request.POST or None, prefix="legal")
     if request.method == "POST" and form.is_valid():
         try:

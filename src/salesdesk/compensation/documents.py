@@ -8,12 +8,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from salesdesk.collections.cycle import month_end
 from salesdesk.collections.letters import _both, _pdf, letterhead
 from salesdesk.compensation.models import Advance
 from salesdesk.compensation.selectors import band_note
 from salesdesk.compensation.statements import StatementData
 from salesdesk.lib import spreadsheet
+from salesdesk.lib.dates import month_end
 
 LABELS = {
     "title": _("Commission statement"),

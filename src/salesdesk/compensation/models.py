@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.compensation.choices import AdvanceStatus, LineKind
-from salesdesk.core.access import scope
+from salesdesk.core.access import ScopedQuerySet
 from salesdesk.core.models import TimeStamped, User
 from salesdesk.customers.models import Project
 from salesdesk.ledger.models import Expense, Invoice, Payment
@@ -42,9 +42,8 @@ class MonthClose(models.Model):
         return f"{self.month:%Y-%m}"
 
 
-class StatementQuerySet(models.QuerySet):
-    def visible_to(self, user: User):
-        return scope(self, user, "salesperson")
+class StatementQuerySet(ScopedQuerySet):
+    owner_field = "salesperson"
 
 
 class Statement(models.Model):
@@ -143,9 +142,8 @@ class StatementLine(models.Model):
         return f"{self.statement} #{self.position}"
 
 
-class AdvanceQuerySet(models.QuerySet):
-    def visible_to(self, user: User):
-        return scope(self, user, "salesperson")
+class AdvanceQuerySet(ScopedQuerySet):
+    owner_field = "salesperson"
 
 
 class Advance(TimeStamped):

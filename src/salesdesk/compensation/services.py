@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from salesdesk.collections.cycle import month_end, next_month
 from salesdesk.compensation import rules
 from salesdesk.compensation.choices import OPEN_ADVANCE, AdvanceStatus
 from salesdesk.compensation.models import Advance, MonthClose, Statement, StatementLine
@@ -27,6 +26,7 @@ from salesdesk.customers.models import Project
 from salesdesk.ledger.allocation import project_balances
 from salesdesk.ledger.models import Expense
 from salesdesk.ledger.services import money
+from salesdesk.lib.dates import month_end, next_month
 from salesdesk.lib.money import ZERO
 
 FINALISERS = (Role.FINANCE, Role.ADMIN)

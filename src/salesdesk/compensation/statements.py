@@ -20,7 +20,6 @@ from decimal import ROUND_DOWN, Decimal
 from django.db.models import Exists, OuterRef, Q, Sum
 
 from salesdesk.collections.choices import TaskStatus
-from salesdesk.collections.cycle import month_end, next_month
 from salesdesk.collections.measures import payments_between
 from salesdesk.collections.models import CollectionTask, LegalCase
 from salesdesk.compensation import rules
@@ -34,6 +33,7 @@ from salesdesk.customers.choices import ProjectStatus
 from salesdesk.customers.models import Project
 from salesdesk.ledger.allocation import Slice, project_balances, settlement_slices
 from salesdesk.ledger.models import Invoice, InvoiceReversal, Payment, PaymentReversal
+from salesdesk.lib.dates import month_end, next_month
 from salesdesk.lib.money import ZERO
 
 KIND_ORDER = {LineKind.PAYMENT: 0, LineKind.ADJUSTMENT: 1, LineKind.RELEASE: 2, LineKind.FORFEIT: 3}

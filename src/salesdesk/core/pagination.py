@@ -6,10 +6,14 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from django.http import QueryDict
 from ninja import Schema
 from pydantic import create_model
 
 API_MAX_PAGE_SIZE = 500
+# The page sizes a list page offers; anything else in the query string gives the default.
+PAGE_SIZES = (25, 50, 100)
+PAGE_SIZE = 50
 
 
 @dataclass
@@ -81,3 +85,20 @@ def api_filtered_page(
     if filterset.errors:
         raise ValidationError({field: errors for field, errors in filterset.errors.items()})
     return api_page(queryset, page, page_size, item)
+
+
+def page_size_of(params: QueryDict) -> int:
+    """The page size the query string asks for when it is one of PAGE_SIZES, else 50."""
+    try:
+        size = int(params.get("page_size", PAGE_SIZE))
+    except ValueError:
+        return PAGE_SIZE
+    return size if size in PAGE_SIZES else PAGE_SIZE
+
+
+def query_without(params: QueryDict, *names: str) -> str:
+    """The query string without `names`: what a page's links carry to keep its filters."""
+    params = params.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()

@@ -7,14 +7,13 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 import tomli_w
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesdesk.core.auth import demo_password_refused
 from salesdesk.core.choices import Role
+from salesdesk.core.errors import KeyTaken, PermissionDenied, ServiceError
 from salesdesk.core.models import ApiToken, AuditEntry, Plant, PolicyValue, User, UserRole
 from salesdesk.core.policy import (
     REGISTRY,
@@ -25,11 +24,6 @@ from salesdesk.core.policy import (
     policy_forget,
     setting,
 )
-
-
-class KeyTaken(ValidationError):
-    """A new record names a natural key (a code) that is taken, perhaps by a concurrent
-    request a moment ago: an idempotent create then compares with the stored record."""
 
 
 def insert_once(record, key_field: str, message: str) -> None:
@@ -48,14 +42,6 @@ def insert_once(record, key_field: str, message: str) -> None:
         if model.objects.filter(**key).exists():
             raise KeyTaken({key_field: message}) from None
         raise
-
-
-class ServiceError(ValueError):
-    """A business rule refused the write; the message is shown to the user."""
-
-
-class PermissionDenied(DjangoPermissionDenied):
-    """The acting user may not do this: a 403 in the UI and the API."""
 
 
 def audit_record(

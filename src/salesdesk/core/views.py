@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.forms import PolicyForm, TokenForm
 from salesdesk.core.models import PolicyValue, User
 from salesdesk.core.policy import PolicyError, policy_as_of
 from salesdesk.core.services import (
-    PermissionDenied,
     policy_update,
     token_create,
     token_queryset,

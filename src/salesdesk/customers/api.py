@@ -4,10 +4,11 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
+from salesdesk.core.errors import Conflict, KeyTaken
 from salesdesk.core.models import Plant, User
 from salesdesk.core.pagination import api_filtered_page
 from salesdesk.core.schemas import column
-from salesdesk.core.services import KeyTaken, diff
+from salesdesk.core.services import diff
 from salesdesk.customers import selectors, services
 from salesdesk.customers.models import Contact, Customer, Project
 from salesdesk.customers.schemas import (
@@ -22,7 +23,6 @@ from salesdesk.customers.schemas import (
     ProjectPage,
     ProjectPatch,
 )
-from salesdesk.lib.errors import Conflict
 
 router = Router(tags=["customers"])
 

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from salesdesk.core.access import scope
+from salesdesk.core.access import ScopedQuerySet, owner_scope
 from salesdesk.core.models import Plant, TimeStamped, User
 from salesdesk.customers.choices import (
     BuyingRole,
@@ -14,15 +14,6 @@ from salesdesk.customers.choices import (
     ProjectStatus,
     Tier,
 )
-
-
-class VisibleQuerySet(models.QuerySet):
-    """Records scoped by their `owner` to what a user may see (DOMAIN §1)."""
-
-    owner_field = "owner"
-
-    def visible_to(self, user: User):
-        return scope(self, user, self.owner_field)
 
 
 class Customer(TimeStamped):
@@ -63,7 +54,7 @@ class Customer(TimeStamped):
     tier_locked = models.BooleanField(_("tier locked"), default=False)
     tier_lock_reason = models.CharField(_("tier lock reason"), max_length=200, blank=True)
 
-    objects = VisibleQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "code"]
@@ -151,7 +142,7 @@ class Project(TimeStamped):
     started_on = models.DateField(_("started on"), null=True, blank=True)
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
 
-    objects = VisibleQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -254,6 +245,8 @@ class ProspectClaim(TimeStamped):
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     end_reason = models.CharField(_("why it ended"), max_length=200, blank=True)
 
+    objects = ScopedQuerySet.by("claimant").as_manager()
+
     class Meta:
         ordering = ["protected_until", "id"]
         verbose_name = _("prospect registration")
@@ -286,6 +279,14 @@ class DisputeStatus(models.TextChoices):
     OPEN = "open", _("Awaiting decision")
     KEPT = "kept", _("Kept with the owner")
     REASSIGNED = "reassigned", _("Reassigned to the challenger")
+
+
+class DisputeQuerySet(ScopedQuerySet):
+    """A dispute is seen by whoever may see its challenger or its owner."""
+
+    def scope_condition(self, user: User) -> Q | None:
+        challenger, owner = owner_scope(user, "challenger"), owner_scope(user, "owner")
+        return None if challenger is None or owner is None else challenger | owner
 
 
 class ClaimDispute(TimeStamped):
@@ -333,6 +334,8 @@ class ClaimDispute(TimeStamped):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.CharField(_("reason for the decision"), max_length=200, blank=True)
+
+    objects = DisputeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -80,8 +80,13 @@ def project_list(user: User, params) -> tuple[ProjectFilter, QuerySet[Project]]:
     return filterset, _ties_by_code(queryset)
 
 
+def project_details() -> QuerySet[Project]:
+    """Projects with their customer, owner and plant; scope them with `visible_to`."""
+    return Project.objects.select_related("customer", "owner", "plant")
+
+
 def project_get(user: User, code: str) -> Project:
-    return project_queryset(user).select_related("customer", "owner", "plant").get(code=code)
+    return project_details().visible_to(user).get(code=code)
 
 
 def project_audit(project: Project, limit: int = 50) -> list[AuditEntry]:

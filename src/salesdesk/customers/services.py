@@ -9,10 +9,16 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 
-from salesdesk.core.access import assignable_owners, can_edit_archive, can_reassign_owner
+from salesdesk.core.access import (
+    Action,
+    assignable_owners,
+    can_reassign_owner,
+    require,
+)
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.models import Plant, User
 from salesdesk.core.policy import policy_as_of
-from salesdesk.core.services import PermissionDenied, audit_record, diff, insert_once
+from salesdesk.core.services import audit_record, diff, insert_once
 from salesdesk.customers.choices import CustomerStatus, Tier
 from salesdesk.customers.models import (
     Contact,
@@ -35,8 +41,7 @@ CONTACT_FIELDS = ("title", "phone", "email", "role", "decision_authority")
 
 
 def _require_editor(actor: User | None) -> None:
-    if actor is not None and not can_edit_archive(actor):
-        raise PermissionDenied(_("You may not change the customer archive."))
+    require(actor, Action.ARCHIVE_EDIT, _("You may not change the customer archive."))
 
 
 def _require_assignable(actor: User | None, owner: User, field: str = "owner") -> None:

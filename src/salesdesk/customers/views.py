@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from salesdesk.core.access import assignable_owners, can_edit_archive, can_reassign_owner
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.forms import add_service_errors
 from salesdesk.core.pagination import paginate
 from salesdesk.core.policy import policy_as_of
-from salesdesk.core.services import PermissionDenied
 from salesdesk.customers import selectors, services
 from salesdesk.customers.forms import ContactForm, CustomerForm, ProjectForm, ReassignForm, TierForm
 from salesdesk.customers.models import Contact

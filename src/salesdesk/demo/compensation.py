@@ -24,7 +24,6 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.db import transaction
 
-from salesdesk.collections.cycle import month_end, next_month
 from salesdesk.compensation import services
 from salesdesk.compensation.models import Advance, MonthClose
 from salesdesk.core.choices import Role
@@ -32,6 +31,7 @@ from salesdesk.core.models import User
 from salesdesk.customers.choices import ProjectStatus
 from salesdesk.customers.models import Project
 from salesdesk.ledger.allocation import project_balances
+from salesdesk.lib.dates import month_end, next_month
 
 # Months before `as_of` the commission go-live lies: one after the cycle's (demo/replay.py).
 FINALISED_MONTHS = 5

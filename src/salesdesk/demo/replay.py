@@ -30,15 +30,9 @@ from salesdesk.collections.models import CollectionTask, CycleRun, SupplyHold
 from salesdesk.collections.services import tasks_sign
 from salesdesk.core.choices import Role
 from salesdesk.customers.models import Project
-from salesdesk.demo.history import (
-    History,
-    InvoiceData,
-    PaymentData,
-    month_end,
-    month_start,
-    working_day,
-)
+from salesdesk.demo.ledger_records import History, InvoiceData, PaymentData
 from salesdesk.demo.loader import HistoryCounts, Staff, history_load
+from salesdesk.lib.dates import month_end, month_start, working_day
 
 GO_LIVE_MONTHS = 6
 SIGNERS = (("marketing", Role.MARKETING, 10), ("finance", Role.FINANCE, 15))  # user, role, hour

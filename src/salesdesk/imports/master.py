@@ -10,8 +10,9 @@ the stored value stays. An import never erases data.
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from salesdesk.core.errors import Conflict, ServiceError
 from salesdesk.core.models import User
-from salesdesk.core.services import ServiceError, plant_upsert, user_upsert
+from salesdesk.core.services import plant_upsert, user_upsert
 from salesdesk.customers.models import Contact
 from salesdesk.customers.services import (
     contact_upsert,
@@ -26,7 +27,6 @@ from salesdesk.imports.references import CUSTOMERS, PLANTS, PROJECTS, USERS, fet
 from salesdesk.imports.spec import Row, SheetRun
 from salesdesk.ledger.models import Product
 from salesdesk.ledger.services import differing_fields, product_create, product_update
-from salesdesk.lib.errors import Conflict
 
 TIER_LOCK_REASON = "Locked by workbook import"
 

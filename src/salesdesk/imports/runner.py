@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from salesdesk.core.models import User
 from salesdesk.core.services import audit_record
-from salesdesk.imports import money
+from salesdesk.imports import ledger_rows
 from salesdesk.imports.models import ImportRun
 from salesdesk.imports.parsers import CellError
 from salesdesk.imports.readers import Cell, ReaderError, Sheet
@@ -103,7 +103,7 @@ def import_workbook(
             if spec.name in sheets:
                 counts[spec.name] = dict(_load_sheet(run, spec, sheets[spec.name], progress))
         if not run.problems:
-            money.report_gate_refusals(run)
+            ledger_rows.report_gate_refusals(run)
         result = ImportResult(run.problems, run.warnings, counts, dry_run)
         result.seconds = time.monotonic() - started
         if run.problems or dry_run:

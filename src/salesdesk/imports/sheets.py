@@ -4,7 +4,7 @@ Adding a sheet is one `SheetSpec` here plus its apply function. A row may refer 
 of the sheets above it, so the order matters.
 """
 
-from salesdesk.core.access import ARCHIVE_EDITORS
+from salesdesk.core.access import PERMISSIONS, Action
 from salesdesk.core.choices import Role
 from salesdesk.core.models import Plant, User
 from salesdesk.customers.choices import (
@@ -16,17 +16,16 @@ from salesdesk.customers.choices import (
     Tier,
 )
 from salesdesk.customers.models import Contact, Customer, Project
-from salesdesk.imports import evaluation, master, money
+from salesdesk.imports import activity_rows, ledger_rows, master
 from salesdesk.imports import parsers as p
 from salesdesk.imports.spec import Column, SheetSpec
 from salesdesk.ledger.choices import PaymentMethod
 from salesdesk.ledger.models import Delivery, Expense, Invoice, Payment, Product
 from salesdesk.ledger.services import CATALOGUE_EDITORS, POSTERS
-from salesdesk.pipeline import access as pipeline_access
 from salesdesk.pipeline.choices import FACTOR_NUMBERS, Stage
 from salesdesk.pipeline.models import Opportunity
 from salesdesk.visits.choices import Outcome
-from salesdesk.visits.services import TEXT_LIMITS, VISIT_LOGGERS
+from salesdesk.visits.services import TEXT_LIMITS
 
 
 def length(model, field: str) -> int:
@@ -101,7 +100,7 @@ SHEETS: tuple[SheetSpec, ...] = (
         ),
         key=("code",),
         apply=master.apply_customers,
-        roles=ARCHIVE_EDITORS,
+        roles=PERMISSIONS[Action.ARCHIVE_EDIT],
     ),
     SheetSpec(
         name="contacts",
@@ -117,7 +116,7 @@ SHEETS: tuple[SheetSpec, ...] = (
         ),
         key=("customer", "name"),
         apply=master.apply_contacts,
-        roles=ARCHIVE_EDITORS,
+        roles=PERMISSIONS[Action.ARCHIVE_EDIT],
     ),
     SheetSpec(
         name="projects",
@@ -137,7 +136,7 @@ SHEETS: tuple[SheetSpec, ...] = (
         ),
         key=("code",),
         apply=master.apply_projects,
-        roles=ARCHIVE_EDITORS,
+        roles=PERMISSIONS[Action.ARCHIVE_EDIT],
     ),
     SheetSpec(
         name="deliveries",
@@ -153,7 +152,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("plant", p.text(length(Plant, "code"))),
         ),
         key=("ticket",),
-        apply=money.apply_deliveries,
+        apply=ledger_rows.apply_deliveries,
         roles=POSTERS[Delivery],
     ),
     SheetSpec(
@@ -167,7 +166,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("amount", p.amount, required=True),
         ),
         key=("number",),
-        apply=money.apply_invoices,
+        apply=ledger_rows.apply_invoices,
         roles=POSTERS[Invoice],
     ),
     SheetSpec(
@@ -181,7 +180,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("method", p.choice(PaymentMethod.values)),
         ),
         key=("reference",),
-        apply=money.apply_payments,
+        apply=ledger_rows.apply_payments,
         roles=POSTERS[Payment],
     ),
     SheetSpec(
@@ -196,7 +195,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("category", p.text(length(Expense, "category"))),
         ),
         key=("reference",),
-        apply=money.apply_expenses,
+        apply=ledger_rows.apply_expenses,
         roles=POSTERS[Expense],
     ),
     SheetSpec(
@@ -207,7 +206,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("customer", p.text(length(Customer, "code")), required=True),
             Column("name", p.name(length(Opportunity, "name")), required=True),
             Column("owner", p.text(150)),
-            # What the pipeline takes: below 10^13 (pipeline.services.MAX_VALUE), 2 places.
+            # What the pipeline takes: below 10^13 (pipeline.values.MAX_VALUE), 2 places.
             Column("value", p.decimal(2, digits=15, minimum=0)),
             Column("expected_close", p.date),
             Column("stage", p.choice(Stage.values)),
@@ -218,8 +217,8 @@ SHEETS: tuple[SheetSpec, ...] = (
             *(Column(f"f{number}", p.integer(1, 5)) for number in FACTOR_NUMBERS),
         ),
         key=("code",),
-        apply=evaluation.apply_opportunities,
-        roles=pipeline_access.CREATORS,
+        apply=activity_rows.apply_opportunities,
+        roles=PERMISSIONS[Action.OPPORTUNITY_CREATE],
     ),
     SheetSpec(
         name="visits",
@@ -234,8 +233,8 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("notes", p.text(NOTES_LENGTH)),
         ),
         key=("customer", "salesperson", "date"),
-        apply=evaluation.apply_visits,
-        roles=VISIT_LOGGERS,
+        apply=activity_rows.apply_visits,
+        roles=PERMISSIONS[Action.VISIT_LOG],
     ),
 )
 

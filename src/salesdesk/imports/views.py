@@ -6,8 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from salesdesk.core.choices import Role
-from salesdesk.core.services import PermissionDenied
+from salesdesk.core.access import Action, require
 from salesdesk.imports.forms import UploadForm
 from salesdesk.imports.models import ImportRun
 from salesdesk.imports.readers import ReaderError, open_workbook
@@ -17,15 +16,14 @@ from salesdesk.imports.runner import import_workbook
 SHOWN_PROBLEMS = 500
 
 
-def may_upload(user) -> bool:
-    return user.is_admin or user.has_role(Role.FINANCE)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
-    if not may_upload(request.user):
-        raise PermissionDenied(_("Only finance and administrators may import workbooks."))
+    require(
+        request.user,
+        Action.WORKBOOK_IMPORT,
+        _("Only finance and administrators may import workbooks."),
+    )
     form = UploadForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():

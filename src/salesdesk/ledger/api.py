@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from salesdesk.core.choices import Role
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.models import Plant, User
 from salesdesk.core.pagination import api_page
 from salesdesk.core.policy import policy_as_of
 from salesdesk.core.schemas import DateIn, MoneyIn, column, query_column
-from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.choices import Tier
 from salesdesk.customers.models import Customer, Project
 from salesdesk.ledger import services

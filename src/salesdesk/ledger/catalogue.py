@@ -6,11 +6,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from salesdesk.core.choices import Role
+from salesdesk.core.errors import Conflict
 from salesdesk.core.models import User
 from salesdesk.core.services import audit_record
 from salesdesk.ledger.models import Product
 from salesdesk.ledger.posting import _describe, _require_role, differing_fields
-from salesdesk.lib.errors import Conflict
 from salesdesk.lib.names import product_key
 
 CATALOGUE_EDITORS = (Role.FINANCE, Role.ADMIN)

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from salesdesk.core.access import scope
+from salesdesk.core.access import ScopedQuerySet
 from salesdesk.core.models import Plant, TimeStamped, User
 from salesdesk.customers.models import Project
 from salesdesk.ledger.choices import OffsetStatus, OffsetStep, PaymentMethod
@@ -40,13 +40,6 @@ class Product(TimeStamped):
         return self.name
 
 
-class ProjectScopedQuerySet(models.QuerySet):
-    """Money records are visible to whoever may see their project (DOMAIN §1)."""
-
-    def visible_to(self, user: User):
-        return scope(self, user, "project__owner")
-
-
 class Posted(models.Model):
     """Fields every posted money record has."""
 
@@ -58,7 +51,7 @@ class Posted(models.Model):
     )  # fmt: skip
     posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
 
-    objects = ProjectScopedQuerySet.as_manager()
+    objects = ScopedQuerySet.by("project__owner").as_manager()
 
     class Meta:
         abstract = True
@@ -378,7 +371,7 @@ class AssetOffset(TimeStamped):
         related_name="asset_offset",
     )  # fmt: skip
 
-    objects = ProjectScopedQuerySet.as_manager()
+    objects = ScopedQuerySet.by("project__owner").as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -12,13 +12,13 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from salesdesk.core.choices import Role
+from salesdesk.core.errors import Conflict
 from salesdesk.core.inputs import decimal_of
 from salesdesk.core.models import User
 from salesdesk.core.policy import policy_as_of
 from salesdesk.core.services import PermissionDenied, audit_record
 from salesdesk.customers.models import Project
 from salesdesk.ledger.models import Delivery, Expense, Invoice, Payment
-from salesdesk.lib.errors import Conflict
 
 POSTERS = {
     Delivery: (Role.SUPPLY, Role.FINANCE, Role.ADMIN),

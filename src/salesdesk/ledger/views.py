@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from salesdesk.core.choices import Role
+from salesdesk.core.errors import Conflict, PermissionDenied
 from salesdesk.core.forms import add_service_errors, require_valid
 from salesdesk.core.pagination import paginate
 from salesdesk.core.reporting import to_csv, to_json, to_xlsx
-from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.panels import Fragment
 from salesdesk.ledger import selectors, services
 from salesdesk.ledger.choices import OffsetStatus
@@ -47,7 +47,6 @@ from salesdesk.ledger.forms import (
 from salesdesk.ledger.gate import order_gate
 from salesdesk.ledger.models import AssetOffset, Delivery, Invoice, Payment, Product
 from salesdesk.ledger.statement import statement_build, statement_pdf, statement_xlsx
-from salesdesk.lib.errors import Conflict
 
 PRICE_APPROVERS = (Role.MANAGER, Role.ADMIN)
 FLOOR_SETTERS = (Role.MANAGER, Role.ADMIN)

@@ -7,20 +7,15 @@ marketing and finance read only. FAB lines are company messaging: managers, mark
 and administrators edit them, everyone reads them.
 """
 
+from django.utils.translation import gettext as _
+
+from salesdesk.core.access import Action, can, deny_unless, require
 from salesdesk.core.choices import Role
 from salesdesk.core.models import User
 
-CREATORS = (Role.SALES, Role.MANAGER, Role.ADMIN)
-FAB_EDITORS = (Role.MANAGER, Role.MARKETING, Role.ADMIN)
-OWNER_CHANGERS = (Role.MANAGER, Role.ADMIN)
-
-
-def _has(user: User, roles) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.has_role(*roles))
-
 
 def can_create(user: User) -> bool:
-    return _has(user, CREATORS)
+    return can(user, Action.OPPORTUNITY_CREATE)
 
 
 def can_edit(user: User, opportunity) -> bool:
@@ -36,8 +31,29 @@ def can_edit(user: User, opportunity) -> bool:
 
 
 def can_change_owner(user: User) -> bool:
-    return _has(user, OWNER_CHANGERS)
+    return can(user, Action.OPPORTUNITY_CHANGE_OWNER)
 
 
 def can_edit_fab(user: User) -> bool:
-    return _has(user, FAB_EDITORS)
+    return can(user, Action.FAB_EDIT)
+
+
+# The checks of the services, which the API also makes before it reads a request's body.
+# `actor=None` is the system.
+
+
+def require_create(actor: User | None) -> None:
+    require(actor, Action.OPPORTUNITY_CREATE, _("You may not create opportunities."))
+
+
+def require_edit(actor: User | None, opportunity) -> None:
+    deny_unless(
+        actor is None or can_edit(actor, opportunity),
+        _("Only the owner, their manager or an administrator may change this opportunity."),
+    )
+
+
+def require_fab_editor(actor: User | None) -> None:
+    require(
+        actor, Action.FAB_EDIT, _("Only managers, marketing and administrators edit FAB lines.")
+    )

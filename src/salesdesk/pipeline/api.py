@@ -15,14 +15,13 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from salesdesk.core.errors import Conflict, KeyTaken
 from salesdesk.core.models import User
 from salesdesk.core.pagination import api_page
 from salesdesk.core.schemas import DateIn, column, query_column
-from salesdesk.core.services import KeyTaken, PermissionDenied
 from salesdesk.customers.models import Customer
-from salesdesk.lib.errors import Conflict
 from salesdesk.lib.money import format_money
-from salesdesk.pipeline import access, selectors, services
+from salesdesk.pipeline import access, fab, selectors, services
 from salesdesk.pipeline.choices import FACTOR_NUMBERS
 from salesdesk.pipeline.models import FabLine, FabProduct, Opportunity
 from salesdesk.pipeline.reports import pipeline_report
@@ -45,6 +44,12 @@ from salesdesk.pipeline.schemas import (
     TouchOut,
 )
 from salesdesk.pipeline.scoring import publish
+from salesdesk.pipeline.values import (
+    DETAIL_FIELDS,
+    QUALIFICATION_FIELDS,
+    QUESTION_FIELDS,
+    clean_values,
+)
 
 # by_alias: the published field is `class`, a Python keyword.
 router = Router(tags=["pipeline"], by_alias=True)
@@ -100,7 +105,7 @@ def opportunity_out(opportunity: Opportunity, context: selectors.Context) -> dic
             "decision_maker_evidence": o.decision_maker_evidence,
             "qualified": o.qualified,
         },
-        "questions": {field: getattr(o, field) for field in services.QUESTION_FIELDS},
+        "questions": {field: getattr(o, field) for field in QUESTION_FIELDS},
         "risk": {
             "factors": {f"f{n}": getattr(o, f"f{n}") for n in FACTOR_NUMBERS},
             "complete": score is not None,
@@ -137,8 +142,7 @@ def _read(request, code: str, as_of: dt.date | None = None) -> dict:
 def _get(request, code: str) -> Opportunity:
     """The opportunity to change: 404 when unseen, 403 when the caller may not change it."""
     opportunity = selectors.opportunity_get(request.user, code)
-    if not access.can_edit(request.user, opportunity):
-        raise PermissionDenied(_("Only the owner, their manager or an administrator may change this opportunity."))  # fmt: skip
+    access.require_edit(request.user, opportunity)
     return opportunity
 
 
@@ -193,9 +197,7 @@ def opportunity_detail(request, code: str, as_of: DateIn | None = None):
 
 
 def _same(existing: Opportunity, values: dict, products: list[FabProduct]) -> bool:
-    cleaned = services.clean_values(
-        {k: v for k, v in values.items() if k in services.DETAIL_FIELDS}
-    )
+    cleaned = clean_values({k: v for k, v in values.items() if k in DETAIL_FIELDS})
     if any(getattr(existing, k) != v for k, v in cleaned.items()):
         return False
     if values.get("owner") is not None and values["owner"].pk != existing.owner_id:
@@ -213,10 +215,9 @@ def _same(existing: Opportunity, values: dict, products: list[FabProduct]) -> bo
     "to the customer's.",
 )
 def opportunity_create(request, payload: OpportunityIn):
-    if not access.can_create(request.user):
-        raise PermissionDenied(_("You may not create opportunities."))
+    access.require_create(request.user)
     customer = _customer_ref(request.user, payload.customer)
-    products = services.products_named(payload.products)
+    products = fab.products_named(payload.products)
     values = payload.dict()
     values.pop("code")
     values.pop("customer")
@@ -261,7 +262,7 @@ def opportunity_patch(request, code: str, payload: OpportunityPatch):
     if "owner" in values:
         values["owner"] = _user_ref(values["owner"])
     if "products" in values:
-        values["products"] = services.products_named(values["products"])
+        values["products"] = fab.products_named(values["products"])
     services.opportunity_update(actor=request.user, opportunity=opportunity, **values)
     return _read(request, code)
 
@@ -303,7 +304,7 @@ def opportunity_qualification(request, code: str, payload: QualificationIn):
     services.opportunity_qualify(
         actor=request.user,
         opportunity=opportunity,
-        **_merged(opportunity, payload, services.QUALIFICATION_FIELDS),
+        **_merged(opportunity, payload, QUALIFICATION_FIELDS),
     )
     return _read(request, code)
 
@@ -319,7 +320,7 @@ def opportunity_questions(request, code: str, payload: QuestionsIn):
     services.opportunity_assess(
         actor=request.user,
         opportunity=opportunity,
-        **_merged(opportunity, payload, services.QUESTION_FIELDS),
+        **_merged(opportunity, payload, QUESTION_FIELDS),
     )
     return _read(request, code)
 
@@ -491,7 +492,7 @@ def fab_product_detail(request, product_id: int):
     description="Managers, marketing and administrators.",
 )
 def fab_product_save(request, payload: FabProductIn):
-    product, outcome = services.fab_product_save(
+    product, outcome = fab.fab_product_save(
         actor=request.user,
         name=payload.name,
         notes=payload.notes,
@@ -509,10 +510,9 @@ def fab_product_save(request, payload: FabProductIn):
     description="Managers, marketing and administrators.",
 )
 def fab_product_replace(request, product_id: int, payload: FabProductIn):
-    if not access.can_edit_fab(request.user):
-        raise PermissionDenied(_("Only managers, marketing and administrators edit FAB lines."))
+    access.require_fab_editor(request.user)
     product = FabProduct.objects.get(pk=product_id)
-    services.fab_product_save(
+    fab.fab_product_save(
         actor=request.user,
         product=product,
         name=payload.name,
@@ -529,9 +529,8 @@ def fab_product_replace(request, product_id: int, payload: FabProductIn):
     description="Managers, marketing and administrators.",
 )
 def fab_product_delete(request, product_id: int):
-    if not access.can_edit_fab(request.user):
-        raise PermissionDenied(_("Only managers, marketing and administrators edit FAB lines."))
-    services.fab_product_delete(actor=request.user, product=FabProduct.objects.get(pk=product_id))
+    access.require_fab_editor(request.user)
+    fab.fab_product_delete(actor=request.user, product=FabProduct.objects.get(pk=product_id))
     return Status(204, None)
 
 

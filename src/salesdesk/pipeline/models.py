@@ -7,9 +7,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from salesdesk.core.access import ScopedQuerySet
 from salesdesk.core.models import TimeStamped, User
 from salesdesk.customers.choices import LeadSource
-from salesdesk.customers.models import Customer, VisibleQuerySet
+from salesdesk.customers.models import Customer
 from salesdesk.pipeline.choices import (
     CLOSED_STAGES,
     FACTOR_NUMBERS,
@@ -62,7 +63,7 @@ class FabLine(models.Model):
         return f"{self.product}: {self.feature or self.advantage or self.benefit}"[:100]
 
 
-class OpportunityQuerySet(VisibleQuerySet):
+class OpportunityQuerySet(ScopedQuerySet):
     """Opportunities scoped by owner (DOMAIN §1); `evaluated` adds score, pass and class."""
 
     def open(self):

@@ -88,13 +88,17 @@ def opportunity_list(
     return filterset, queryset.order_by("code")
 
 
+def opportunity_details(context: Context | None = None) -> QuerySet[Opportunity]:
+    """Opportunities with their customer and owner, and with a context their evaluation as
+    of its date; scope them with `visible_to`."""
+    queryset = Opportunity.objects.select_related("customer", "owner", "owner__manager")
+    return queryset if context is None else evaluated(queryset, context)
+
+
 def opportunity_get(user: User, code: str, context: Context | None = None) -> Opportunity:
     """The opportunity `code` if `user` may see it (Opportunity.DoesNotExist otherwise),
     with its evaluation as of the context's date."""
-    queryset = opportunity_queryset(user).select_related("customer", "owner", "owner__manager")
-    if context is not None:
-        queryset = evaluated(queryset, context)
-    return queryset.get(code=code)
+    return opportunity_details(context).visible_to(user).get(code=code)
 
 
 # Cards: what every board shows of one opportunity ------------------------------------

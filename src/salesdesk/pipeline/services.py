@@ -7,8 +7,7 @@ field), checks the actor (PermissionDenied), and writes an audit entry for a cha
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, InvalidOperation
-from typing import Literal
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,59 +15,29 @@ from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 
 from salesdesk.core.access import assignable_owners
-from salesdesk.core.inputs import decimal_of
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.models import User
-from salesdesk.core.services import PermissionDenied, audit_record, diff, insert_once
-from salesdesk.customers.choices import CustomerStatus, LeadSource
+from salesdesk.core.services import audit_record, insert_once
+from salesdesk.customers.choices import CustomerStatus
 from salesdesk.customers.models import Customer
 from salesdesk.pipeline import access
 from salesdesk.pipeline.choices import (
     CLOSED_STAGES,
-    FACTOR_NUMBERS,
     ContactLevel,
     Stage,
 )
-from salesdesk.pipeline.models import FabLine, FabProduct, Opportunity, OpportunityTouch
+from salesdesk.pipeline.models import FabProduct, Opportunity, OpportunityTouch
 from salesdesk.pipeline.scoring import ScoreRule
-
-# Money columns are DecimalField(max_digits=18); SQLite keeps 15 significant digits.
-MAX_VALUE = Decimal("10") ** 13
-DETAIL_FIELDS = (
-    "name", "source", "value", "expected_close", "competitors", "purchase_criteria",
-    "spec_in_tender",
-)  # fmt: skip
-QUALIFICATION_FIELDS = (
-    "need", "need_evidence", "budget", "budget_evidence", "decision_maker_known",
-    "decision_maker_evidence",
-)  # fmt: skip
-QUESTION_FIELDS = (
-    "is_real", "is_real_notes", "can_win", "can_win_notes", "worth_winning",
-    "worth_winning_notes", "resources", "next_steps",
-)  # fmt: skip
-TEXT_FIELDS = {
-    "name", "competitors", "purchase_criteria", "need_evidence", "budget_evidence",
-    "decision_maker_evidence", "is_real_notes", "can_win_notes", "worth_winning_notes",
-    "resources", "next_steps", "risk_notes",
-}  # fmt: skip
-Outcome = Literal["created", "updated", "unchanged"]
-
+from salesdesk.pipeline.values import (
+    DETAIL_FIELDS,
+    Outcome,
+    clean_factors,
+    clean_values,
+    closing_reason_checked,
+    stage_checked,
+)
 
 # Checks ------------------------------------------------------------------------------
-
-
-def _require_create(actor: User | None) -> None:
-    if actor is not None and not access.can_create(actor):
-        raise PermissionDenied(_("You may not create opportunities."))
-
-
-def _require_edit(actor: User | None, opportunity: Opportunity) -> None:
-    if actor is not None and not access.can_edit(actor, opportunity):
-        raise PermissionDenied(_("Only the owner, their manager or an administrator may change this opportunity."))  # fmt: skip
-
-
-def _require_fab_editor(actor: User | None) -> None:
-    if actor is not None and not access.can_edit_fab(actor):
-        raise PermissionDenied(_("Only managers, marketing and administrators edit FAB lines."))
 
 
 def _require_open(opportunity: Opportunity) -> None:
@@ -97,71 +66,6 @@ def _lock(opportunity: Opportunity) -> Opportunity:
 # Values ------------------------------------------------------------------------------
 
 
-def _money(value, field: str) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    amount = decimal_of(value, field, places=2)
-    if amount < 0:
-        raise ValidationError({field: _("The value cannot be negative.")})
-    if amount >= MAX_VALUE:
-        raise ValidationError({field: _("The value is too large.")})
-    return amount.quantize(Decimal("0.01"))
-
-
-def clean_values(values: Mapping) -> dict:
-    """Normalise and validate the detail fields given; raises ValidationError per field."""
-    values = dict(values)
-    errors = {}
-    for field in TEXT_FIELDS & values.keys():
-        values[field] = "" if values[field] is None else str(values[field]).strip()
-    if "name" in values:
-        values["name"] = " ".join(values["name"].split())
-        if not values["name"]:
-            errors["name"] = _("An opportunity needs a name.")
-        elif len(values["name"]) > 200:
-            errors["name"] = _("At most 200 characters.")
-    if "source" in values:
-        values["source"] = values["source"] or ""
-        if values["source"] and values["source"] not in LeadSource.values:
-            errors["source"] = _("Unknown lead source %(value)s.") % {"value": values["source"]}
-    if "value" in values:
-        try:
-            values["value"] = _money(values["value"], "value")
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
-    if "spec_in_tender" in values:
-        values["spec_in_tender"] = bool(values["spec_in_tender"])
-    if errors:
-        raise ValidationError(errors)
-    return values
-
-
-def clean_factors(factors: Mapping) -> dict[str, int | None]:
-    """{1: 4, "f2": 3, ...} -> {"f1": 4, "f2": 3}; each 1-5 or None."""
-    cleaned, errors = {}, {}
-    for key, raw in factors.items():
-        number = int(str(key).lstrip("f")) if str(key).lstrip("f").isdigit() else None
-        if number not in FACTOR_NUMBERS:
-            errors[str(key)] = _("Unknown risk factor.")
-            continue
-        field = f"f{number}"
-        if raw is None or raw == "":
-            cleaned[field] = None
-            continue
-        try:
-            score = int(Decimal(str(raw)))
-            whole = Decimal(str(raw)) == score
-        except (InvalidOperation, ValueError, OverflowError):
-            whole, score = False, 0
-        if not whole or not 1 <= score <= 5:
-            errors[field] = _("A factor is scored 1 to 5.")
-        else:
-            cleaned[field] = score
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
-
-
 def _next_code() -> str:
     last = (
         Opportunity.objects.filter(code__regex=r"^O[0-9]+$")
@@ -170,24 +74,6 @@ def _next_code() -> str:
         .first()
     )
     return f"O{(int(last[1:]) if last else 0) + 1:06d}"
-
-
-def _stage(stage: str) -> str:
-    if stage not in Stage.values:
-        raise ValidationError({"stage": _("Unknown stage %(value)s.") % {"value": stage}})
-    return stage
-
-
-def _closing_reason(stage: str, reason: str) -> str:
-    reason = (reason or "").strip()
-    if stage in CLOSED_STAGES and not reason:
-        messages = {
-            Stage.WON: _("Say why it was won."),
-            Stage.LOST: _("Say why it was lost."),
-            Stage.ABANDONED: _("Say why it is abandoned."),
-        }
-        raise ValidationError({"reason": messages[stage]})
-    return reason
 
 
 def _plain(value):
@@ -220,7 +106,7 @@ def opportunity_create(
 ) -> Opportunity:
     """Open an opportunity at a customer. The owner defaults to the customer's owner,
     the lead source to the customer's, a blank code to the next free `O` number."""
-    _require_create(actor)
+    access.require_create(actor)
     if customer.status == CustomerStatus.BLACKLISTED:
         raise ValidationError({"customer": _("The customer is blacklisted.")})
     owner = owner or customer.owner
@@ -232,8 +118,8 @@ def opportunity_create(
             "purchase_criteria": purchase_criteria, "spec_in_tender": spec_in_tender,
         }
     )  # fmt: skip
-    stage = _stage(stage)
-    reason = _closing_reason(stage, reason)
+    stage = stage_checked(stage)
+    reason = closing_reason_checked(stage, reason)
     code = (code or "").strip() or _next_code()
     if len(code) > 30:
         raise ValidationError({"code": _("At most 30 characters.")})
@@ -270,7 +156,7 @@ def opportunity_update(*, actor: User | None, opportunity: Opportunity, **values
     if unknown:
         raise ValidationError({field: _("Not a field you can change here.") for field in unknown})
     current = _lock(opportunity)
-    _require_edit(actor, current)
+    access.require_edit(actor, current)
     owner = values.pop("owner", None)
     products = values.pop("products", None)
     values = clean_values(values)
@@ -318,7 +204,7 @@ def opportunity_qualify(
     """Record the three checks of a qualified customer (合格客户), each yes, no or not
     known yet, with the evidence."""
     current = _lock(opportunity)
-    _require_edit(actor, current)
+    access.require_edit(actor, current)
     values = clean_values(
         {
             "need": need, "need_evidence": need_evidence, "budget": budget,
@@ -346,7 +232,7 @@ def opportunity_assess(
     """Answer the four questions: is it real, can we win, is it worth winning, and
     what will winning take (resources, next steps)."""
     current = _lock(opportunity)
-    _require_edit(actor, current)
+    access.require_edit(actor, current)
     values = clean_values(
         {
             "is_real": is_real, "is_real_notes": is_real_notes, "can_win": can_win,
@@ -371,7 +257,7 @@ def opportunity_score(
     Factors not given keep their value. The audit entry carries the score before and
     after, with the policy of `on` (today)."""
     current = _lock(opportunity)
-    _require_edit(actor, current)
+    access.require_edit(actor, current)
     values = clean_factors(factors)
     if notes is not None:
         values["risk_notes"] = notes.strip()
@@ -417,9 +303,9 @@ def opportunity_set_stage(
     """Move an opportunity to a stage. Won, lost and abandoned close it and need a
     reason; moving a closed one to an open stage reopens it. Returns whether it moved."""
     current = _lock(opportunity)
-    _require_edit(actor, current)
-    stage = _stage(stage)
-    reason = _closing_reason(stage, reason)
+    access.require_edit(actor, current)
+    stage = stage_checked(stage)
+    reason = closing_reason_checked(stage, reason)
     if stage == current.stage:
         return False
     changes = {"stage": [current.stage, stage]}
@@ -452,7 +338,7 @@ def opportunity_reduce(
     """Put an opportunity that failed screening on reduced contact (降低接触级别): its
     owner is then reminded of a minimal touch every policy `risk.reduced_contact_days`."""
     current = _lock(opportunity)
-    _require_edit(actor, current)
+    access.require_edit(actor, current)
     _require_open(current)
     on = on or dt.date.today()
     if current.contact_level == ContactLevel.REDUCED:
@@ -480,7 +366,7 @@ def opportunity_reduce(
 def opportunity_resume(*, actor: User | None, opportunity: Opportunity, reason: str = "") -> None:
     """Back to normal contact: things changed, the opportunity is worked again."""
     current = _lock(opportunity)
-    _require_edit(actor, current)
+    access.require_edit(actor, current)
     if current.contact_level != ContactLevel.REDUCED:
         raise ValidationError(_("The opportunity is not on reduced contact."))
     current.contact_level = ContactLevel.NORMAL
@@ -499,7 +385,7 @@ def opportunity_touch(
     """Record a minimal touch (a call, a message, a short visit). For an opportunity on
     reduced contact the next touch falls due `risk.reduced_contact_days` after it."""
     current = _lock(opportunity)
-    _require_edit(actor, current)
+    access.require_edit(actor, current)
     _require_open(current)
     date = date or dt.date.today()
     if date > dt.date.today():
@@ -548,7 +434,7 @@ def opportunity_upsert(
         raise ValidationError({"code": _("An opportunity needs a code.")})
     factor_values = clean_factors(factors or {})
     if stage is not None and stage != "":
-        _stage(stage)
+        stage_checked(stage)
     else:
         stage = None
     if stage in CLOSED_STAGES and not (reason or "").strip():
@@ -605,88 +491,3 @@ def opportunity_upsert(
             actor=actor, opportunity=existing, stage=stage, reason=reason
         )
     return existing, "updated" if changed else "unchanged"
-
-
-# FAB ---------------------------------------------------------------------------------
-
-
-def _clean_lines(lines: Iterable[Mapping]) -> list[dict]:
-    cleaned = []
-    for line in lines:
-        row = {k: str(line.get(k) or "").strip() for k in ("feature", "advantage", "benefit")}
-        if any(row.values()):
-            cleaned.append(row)
-    return cleaned
-
-
-@transaction.atomic
-def fab_product_save(
-    *,
-    actor: User | None,
-    name: str,
-    lines: Iterable[Mapping],
-    notes: str = "",
-    product: FabProduct | None = None,
-) -> tuple[FabProduct, Outcome]:
-    """Create the product `name`, or replace the lines (and notes) of the product of
-    that name (or of `product`, which renames it). Empty lines are dropped."""
-    _require_fab_editor(actor)
-    name = " ".join((name or "").split())
-    if not name:
-        raise ValidationError({"name": _("A product needs a name.")})
-    if len(name) > 100:
-        raise ValidationError({"name": _("At most 100 characters.")})
-    lines = _clean_lines(lines)
-    notes = (notes or "").strip()
-    clash = FabProduct.objects.filter(name=name)
-    if product is not None:
-        clash = clash.exclude(pk=product.pk)
-        if clash.exists():
-            raise ValidationError({"name": _("Another product has this name.")})
-    else:
-        product = clash.first()
-    if product is None:
-        product = FabProduct.objects.create(name=name, notes=notes)
-        FabLine.objects.bulk_create(
-            FabLine(product=product, position=n, **line) for n, line in enumerate(lines)
-        )
-        audit_record(
-            actor=actor, action="create", obj=product,
-            changes={"name": [None, name], "lines": [None, len(lines)]},
-        )  # fmt: skip
-        return product, "created"
-    old_lines = list(
-        product.lines.order_by("position", "id").values("feature", "advantage", "benefit")
-    )
-    changes = diff(product, {"name": name, "notes": notes})
-    if old_lines != lines:
-        changes["lines"] = [len(old_lines), len(lines)]
-        product.lines.all().delete()
-        FabLine.objects.bulk_create(
-            FabLine(product=product, position=n, **line) for n, line in enumerate(lines)
-        )
-    if not changes:
-        return product, "unchanged"
-    product.name, product.notes = name, notes
-    product.save()
-    audit_record(actor=actor, action="update", obj=product, changes=changes)
-    return product, "updated"
-
-
-@transaction.atomic
-def fab_product_delete(*, actor: User | None, product: FabProduct) -> None:
-    _require_fab_editor(actor)
-    audit_record(actor=actor, action="delete", obj=product, changes={"name": [product.name, None]})
-    product.delete()
-
-
-def products_named(names: Iterable[str], field: str = "products") -> list[FabProduct]:
-    """The FAB products of these names; ValidationError naming the unknown ones."""
-    wanted = [" ".join(n.split()) for n in names if n and n.strip()]
-    found = {p.name: p for p in FabProduct.objects.filter(name__in=wanted)}
-    missing = [n for n in wanted if n not in found]
-    if missing:
-        raise ValidationError(
-            {field: _("No FAB product %(names)s.") % {"names": ", ".join(missing)}}
-        )
-    return [found[n] for n in dict.fromkeys(wanted)]

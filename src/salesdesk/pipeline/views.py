@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,13 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from salesdesk.core.access import assignable_owners
+from salesdesk.core.access import assignable_owners, deny_unless, get_visible_or_404
 from salesdesk.core.forms import add_service_errors
 from salesdesk.core.inputs import query_date
-from salesdesk.core.pagination import paginate
-from salesdesk.core.services import PermissionDenied
+from salesdesk.core.pagination import page_size_of, paginate, query_without
 from salesdesk.customers.models import Customer
-from salesdesk.pipeline import access, selectors, services
+from salesdesk.pipeline import access, fab, selectors, services
 from salesdesk.pipeline.choices import OPEN_STAGES, RISK_FACTORS, ContactLevel, Stage
 from salesdesk.pipeline.forms import (
     FabLineFormSet,
@@ -38,13 +37,7 @@ from salesdesk.pipeline.forms import (
 )
 from salesdesk.pipeline.models import FabLine, FabProduct
 from salesdesk.pipeline.scoring import ScoreRule, factors_of
-
-PAGE_SIZES = (25, 50, 100)
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("You may not do this."))
+from salesdesk.pipeline.values import QUALIFICATION_FIELDS, QUESTION_FIELDS
 
 
 def _tabs(active: str) -> list[tuple[str, str, str, bool]]:
@@ -62,21 +55,6 @@ def _as_of(request) -> dt.date:
     return query_date(request.GET, "as_of") or dt.date.today()
 
 
-def _page_size(request) -> int:
-    try:
-        size = int(request.GET.get("page_size", 50))
-    except ValueError:
-        size = 50
-    return size if size in PAGE_SIZES else 50
-
-
-def _query_without(params: QueryDict, *names) -> str:
-    params = params.copy()
-    for name in names:
-        params.pop(name, None)
-    return params.urlencode()
-
-
 def _filtered(request, params: QueryDict, context: selectors.Context):
     filterset, queryset = selectors.opportunity_list(request.user, params, context)
     # Offer only the owners whose records the user can see.
@@ -84,16 +62,9 @@ def _filtered(request, params: QueryDict, context: selectors.Context):
     return filterset, queryset
 
 
-def _opportunity_or_404(request, code, context=None):
-    try:
-        return selectors.opportunity_get(request.user, code, context)
-    except ObjectDoesNotExist:
-        raise Http404 from None
-
-
 def _editable_or_403(request, code):
-    opportunity = _opportunity_or_404(request, code)
-    _require(access.can_edit(request.user, opportunity))
+    opportunity = get_visible_or_404(selectors.opportunity_details(), request.user, code=code)
+    deny_unless(access.can_edit(request.user, opportunity))
     return opportunity
 
 
@@ -113,7 +84,7 @@ def _touches_due_count(request, context) -> int:
 def opportunity_list(request):
     context = selectors.Context.as_of(_as_of(request))
     filterset, queryset = _filtered(request, request.GET, context)
-    page = paginate(queryset, request.GET.get("page"), _page_size(request))
+    page = paginate(queryset, request.GET.get("page"), page_size_of(request.GET))
     cards = [selectors.Card(o, context) for o in page.items]
     data = {
         "tabs": _tabs("list"),
@@ -121,7 +92,7 @@ def opportunity_list(request):
         "page": page,
         "cards": cards,
         "as_of": context.date,
-        "query_without_page": _query_without(request.GET, "page"),
+        "query_without_page": query_without(request.GET, "page"),
         "can_create": access.can_create(request.user),
         "touches_due": _touches_due_count(request, context),
     }
@@ -143,7 +114,7 @@ def _kanban_context(request, params: QueryDict) -> dict:
         "can_create": access.can_create(request.user),
         "as_of": context.date,
         "open_stages": [(s.value, s.label) for s in OPEN_STAGES],
-        "board_query": _query_without(params, "page"),
+        "board_query": query_without(params, "page"),
         "board_url": reverse("pipeline_kanban") + ("?" + params.urlencode() if params else ""),
     }
 
@@ -200,7 +171,9 @@ def conversion(request):
 @login_required
 def opportunity_detail(request, code):
     context = selectors.Context.as_of()
-    opportunity = _opportunity_or_404(request, code, context)
+    opportunity = get_visible_or_404(
+        selectors.opportunity_details(context), request.user, code=code
+    )
     card = selectors.Card(opportunity, context)
     stakeholders = selectors.stakeholder_map(opportunity, context.date)
     factors = [
@@ -234,7 +207,7 @@ def _form_values(form: OpportunityForm) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def opportunity_create(request):
-    _require(access.can_create(request.user))
+    deny_unless(access.can_create(request.user))
     initial = {}
     if request.GET.get("customer"):
         initial["customer"] = request.GET["customer"]
@@ -308,7 +281,7 @@ def _section(request, code, form_class, fields, service, title, intro, template)
 @require_http_methods(["GET", "POST"])
 def opportunity_qualification(request, code):
     return _section(
-        request, code, QualificationForm, services.QUALIFICATION_FIELDS,
+        request, code, QualificationForm, QUALIFICATION_FIELDS,
         services.opportunity_qualify, _("Qualified customer"),
         _("A qualified customer (合格客户) has a need, has purchasing power, and we know who "
           "holds decision authority. Record each as yes or no, with the evidence."),
@@ -320,7 +293,7 @@ def opportunity_qualification(request, code):
 @require_http_methods(["GET", "POST"])
 def opportunity_questions(request, code):
     return _section(
-        request, code, QuestionsForm, services.QUESTION_FIELDS, services.opportunity_assess,
+        request, code, QuestionsForm, QUESTION_FIELDS, services.opportunity_assess,
         _("The four questions"),
         _("Before putting effort into an opportunity, answer four questions. Work through "
           "them in order: a no to one of the first three is a reason to stop."),
@@ -371,7 +344,7 @@ def opportunity_risk(request, code):
 @require_POST
 def opportunity_risk_preview(request, code):
     """The score the form would give, recomputed as the salesperson clicks (htmx)."""
-    opportunity = _opportunity_or_404(request, code)
+    opportunity = get_visible_or_404(selectors.opportunity_details(), request.user, code=code)
     form = RiskForm(request.POST)
     factors = form.factors() if form.is_valid() else {}
     return render(
@@ -531,7 +504,7 @@ def fab_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def fab_edit(request, product_id=None):
-    _require(access.can_edit_fab(request.user))
+    deny_unless(access.can_edit_fab(request.user))
     product = None
     if product_id is not None:
         product = FabProduct.objects.filter(pk=product_id).first()
@@ -547,7 +520,7 @@ def fab_edit(request, product_id=None):
     formset = FabLineFormSet(request.POST or None, initial=lines, prefix="lines")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
-            saved, _outcome = services.fab_product_save(
+            saved, _outcome = fab.fab_product_save(
                 actor=request.user,
                 product=product,
                 name=form.cleaned_data["name"],
@@ -569,10 +542,10 @@ def fab_edit(request, product_id=None):
 @login_required
 @require_POST
 def fab_delete(request, product_id):
-    _require(access.can_edit_fab(request.user))
+    deny_unless(access.can_edit_fab(request.user))
     product = FabProduct.objects.filter(pk=product_id).first()
     if product is None:
         raise Http404
-    services.fab_product_delete(actor=request.user, product=product)
+    fab.fab_product_delete(actor=request.user, product=product)
     messages.success(request, _("%(name)s deleted.") % {"name": product.name})
     return redirect("pipeline_fab")

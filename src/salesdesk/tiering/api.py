@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import BaseModel, ConfigDict, Field
 
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.policy import policy_as_of
 from salesdesk.core.schemas import DateIn
-from salesdesk.core.services import PermissionDenied
 from salesdesk.customers import selectors
 from salesdesk.customers import services as customer_services
 from salesdesk.customers.models import Customer

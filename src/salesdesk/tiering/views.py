@@ -23,12 +23,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from salesdesk.core.choices import Role
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.forms import DateField
 from salesdesk.core.inputs import query_date
 from salesdesk.core.models import User
 from salesdesk.core.pagination import Page, paginate
 from salesdesk.core.policy import policy_as_of
-from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.choices import Tier
 from salesdesk.customers.models import Customer, CustomerTierChange
 from salesdesk.tiering import services

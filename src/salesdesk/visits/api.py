@@ -11,16 +11,14 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from salesdesk.core.access import assignable_owners
+from salesdesk.core.errors import Conflict
 from salesdesk.core.models import User
 from salesdesk.core.pagination import api_filtered_page
 from salesdesk.core.schemas import DateIn, column
-from salesdesk.core.services import PermissionDenied
 from salesdesk.customers.models import Contact, Customer, Project
-from salesdesk.lib.dates import date_in_range
-from salesdesk.lib.errors import Conflict
+from salesdesk.lib.dates import date_in_range, month_end, month_or_none, month_start
 from salesdesk.visits import selectors, services
 from salesdesk.visits.models import Visit
-from salesdesk.visits.periods import month_end, month_start, parse_month
 from salesdesk.visits.schemas import (
     CommitmentDoneIn,
     CommitmentOut,
@@ -139,8 +137,7 @@ def _visit_values(user: User, customer: Customer, payload: VisitIn) -> dict:
 )
 def visit_create(request, payload: VisitIn):
     user = request.user
-    if not services.can_log_visits(user):
-        raise PermissionDenied(_("You may not log visits."))
+    services.require_logger(user)
     customer = Customer.objects.visible_to(user).filter(code=payload.customer.strip()).first()
     if customer is None:
         raise ValidationError({"customer": _("No customer %(code)s.") % {"code": payload.customer}})
@@ -175,7 +172,7 @@ def visit_compliance(request, query: Query[ComplianceQuery]):
     today = timezone.localdate()
     month = month_start(today)
     if query.month:
-        month = parse_month(query.month)
+        month = month_or_none(query.month)
         try:
             date_in_range(month)
         except (TypeError, ValueError):

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from salesdesk.core.access import owner_scope
+from salesdesk.core.access import ScopedQuerySet, owner_scope
 from salesdesk.core.models import TimeStamped, User
 from salesdesk.customers.choices import Tier
 from salesdesk.customers.models import Contact, Customer, Project
@@ -26,16 +26,14 @@ def visit_scope(user: User, prefix: str = "") -> Q | None:
     return by_salesperson | owner_scope(user, f"{prefix}customer__owner")
 
 
-class VisitQuerySet(models.QuerySet):
-    def visible_to(self, user: User):
-        condition = visit_scope(user)
-        return self if condition is None else self.filter(condition)
+class VisitQuerySet(ScopedQuerySet):
+    def scope_condition(self, user: User) -> Q | None:
+        return visit_scope(user)
 
 
-class CommitmentQuerySet(models.QuerySet):
-    def visible_to(self, user: User):
-        condition = visit_scope(user, "visit__")
-        return self if condition is None else self.filter(condition)
+class CommitmentQuerySet(ScopedQuerySet):
+    def scope_condition(self, user: User) -> Q | None:
+        return visit_scope(user, "visit__")
 
     def state(self, state: str, today: dt.date):
         """The commitments that are open (not due yet), overdue or done on `today`."""

@@ -15,27 +15,20 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from salesdesk.core.choices import Role
+from salesdesk.core.access import team_scope
 from salesdesk.core.models import User
 from salesdesk.core.policy import policy_as_of
 from salesdesk.customers.models import Customer
+from salesdesk.lib.dates import add_months
 from salesdesk.visits.models import Commitment
 from salesdesk.visits.periods import MONTH, period_bounds
-from salesdesk.visits.selectors import TierRule, frequency_rows, tier_rules
+from salesdesk.visits.selectors import VisitTally, frequency_rows, tier_rules
 
 TOP = 10
 # A commitment due within this many days is shown before it is late.
 DUE_SOON_DAYS = 7
 # A customer short of visits is shown once this few days of the period are left.
 PERIOD_ENDING_DAYS = 7
-
-
-def _team(user: User, field: str) -> Q:
-    """`field` (a FK to User) is the user or, for a manager, one of their team."""
-    condition = Q(**{field: user})
-    if user.has_role(Role.MANAGER):
-        condition |= Q(**{f"{field}__manager": user})
-    return condition
 
 
 @dataclass
@@ -52,7 +45,7 @@ def due_commitments(user: User, today: dt.date) -> dict:
     """Open commitments at the user's (or team's) customers that are overdue or due within
     DUE_SOON_DAYS, earliest first: {"items", "count", "overdue"}. Two queries."""
     due = Commitment.objects.filter(
-        _team(user, "visit__customer__owner"),
+        team_scope(user, "visit__customer__owner"),
         done_on__isnull=True,
         due__lte=today + dt.timedelta(days=DUE_SOON_DAYS),
     )
@@ -72,34 +65,8 @@ def due_commitments(user: User, today: dt.date) -> dict:
 
 
 @dataclass
-class OverdueVisit:
-    customer: Customer
-    rule: TierRule
-    period_end: dt.date
-    visits: int
-    manager_visits: int
-    last_visit: dt.date | None
-    days_left: int
-
-    @property
-    def tier(self) -> str:
-        return self.rule.tier
-
-    @property
-    def short(self) -> int:
-        return max(0, self.rule.required - self.visits)
-
-    @property
-    def manager_missing(self) -> bool:
-        return self.rule.needs_manager and self.manager_visits == 0
-
-
-def _months_back(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    first = dt.date(year, month + 1, 1)
-    last = period_bounds(first, MONTH)[1]
-    return first.replace(day=min(day.day, last.day))
+class OverdueVisit(VisitTally):
+    days_left: int = 0
 
 
 def overdue_visits(user: User, today: dt.date) -> dict:
@@ -113,19 +80,17 @@ def overdue_visits(user: User, today: dt.date) -> dict:
             rules.append((rule, *period_bounds(today, rule.period)))
     if not rules:
         return {"items": [], "count": 0}
-    by_tier = {value: (rule, end) for rule, _start, end in rules for value in rule.tier_values}
-    customers = Customer.objects.filter(_team(user, "owner"))
+    by_tier = {
+        value: (rule, start, end) for rule, start, end in rules for value in rule.tier_values
+    }
+    customers = Customer.objects.filter(team_scope(user, "owner"))
     behind = []
     for customer in frequency_rows(customers, rules, today):
-        rule, end = by_tier[customer.tier]
-        row = OverdueVisit(
-            customer=customer, rule=rule, period_end=end, visits=customer.visits_made,
-            manager_visits=customer.manager_visits, last_visit=customer.last_visit,
-            days_left=(end - today).days,
-        )  # fmt: skip
+        rule, start, end = by_tier[customer.tier]
+        row = OverdueVisit.of(customer, rule, start, end, days_left=(end - today).days)
         if not (row.short or row.manager_missing):
             continue
-        window_start = _months_back(today, 1 if rule.period == MONTH else 3)
+        window_start = add_months(today, -1 if rule.period == MONTH else -3)
         stale = row.last_visit is None or row.last_visit <= window_start
         if stale or row.days_left < PERIOD_ENDING_DAYS:
             behind.append(row)

@@ -12,10 +12,11 @@ from salesdesk.core.models import AuditEntry, User
 from salesdesk.core.policy import Policy, policy_as_of
 from salesdesk.customers.choices import CustomerStatus, Tier
 from salesdesk.customers.models import Contact, Customer
+from salesdesk.lib.dates import month_end, month_start
 from salesdesk.visits.choices import Outcome
 from salesdesk.visits.filters import CommitmentFilter, VisitFilter
 from salesdesk.visits.models import Commitment, Visit
-from salesdesk.visits.periods import month_end, month_start, period_bounds
+from salesdesk.visits.periods import period_bounds
 
 RATIO = Decimal("0.0001")
 PERCENT = Decimal("0.1")
@@ -54,9 +55,14 @@ def visit_list(user: User, params) -> tuple[VisitFilter, QuerySet[Visit]]:
     return filterset, _with_details(queryset).order_by("-date", "-id")
 
 
+def visit_details() -> QuerySet[Visit]:
+    """Visits with what a visit's page shows of them; scope them with `visible_to`."""
+    return _with_details(Visit.objects.all())
+
+
 def visit_get(user: User, pk: int) -> Visit:
     """The visit if `user` may see it; Visit.DoesNotExist otherwise."""
-    return _with_details(visit_queryset(user)).get(pk=pk)
+    return visit_details().visible_to(user).get(pk=pk)
 
 
 def customer_visits(user: User, customer: Customer, limit: int = 10) -> list[Visit]:
@@ -161,7 +167,11 @@ def frequency_rows(
 
 
 @dataclass
-class CustomerCompliance:
+class VisitTally:
+    """A customer's visits by its owner in one period of its tier's rule, and whether
+    they meet it: the one tally behind the compliance report, the customer page and the
+    Today page's reminders."""
+
     customer: Customer
     rule: TierRule
     period_start: dt.date
@@ -169,6 +179,15 @@ class CustomerCompliance:
     visits: int
     manager_visits: int
     last_visit: dt.date | None
+
+    @classmethod
+    def of(cls, row: Customer, rule: TierRule, start: dt.date, end: dt.date, **extra):
+        """The tally of a customer row of `frequency_rows`."""
+        return cls(
+            customer=row, rule=rule, period_start=start, period_end=end,
+            visits=row.visits_made, manager_visits=row.manager_visits,
+            last_visit=row.last_visit, **extra,
+        )  # fmt: skip
 
     @property
     def tier(self) -> str:
@@ -194,7 +213,7 @@ class CustomerCompliance:
 @dataclass
 class SalespersonCompliance:
     salesperson: User
-    customers: list[CustomerCompliance] = field(default_factory=list)
+    customers: list[VisitTally] = field(default_factory=list)
 
     @property
     def due(self) -> int:
@@ -221,7 +240,7 @@ class SalespersonCompliance:
         return percent(self.ratio)
 
     @property
-    def missed(self) -> list[CustomerCompliance]:
+    def missed(self) -> list[VisitTally]:
         return [row for row in self.customers if not row.met]
 
 
@@ -286,13 +305,7 @@ def compliance(
         for customer in rows:
             rule, start, end = by_tier[customer.tier]
             group = groups.setdefault(customer.owner_id, SalespersonCompliance(customer.owner))
-            group.customers.append(
-                CustomerCompliance(
-                    customer=customer, rule=rule, period_start=start, period_end=end,
-                    visits=customer.visits_made, manager_visits=customer.manager_visits,
-                    last_visit=customer.last_visit,
-                )
-            )  # fmt: skip
+            group.customers.append(VisitTally.of(customer, rule, start, end))
     return ComplianceReport(
         month=month,
         rules=assessed,
@@ -385,29 +398,7 @@ def outcome_mix(
 # The customer page's section ----------------------------------------------------------
 
 
-@dataclass
-class CustomerFrequency:
-    rule: TierRule
-    period_start: dt.date
-    period_end: dt.date
-    visits: int
-    manager_visits: int
-    last_visit: dt.date | None
-
-    @property
-    def short(self) -> int:
-        return max(0, self.rule.required - self.visits)
-
-    @property
-    def manager_missing(self) -> bool:
-        return self.rule.needs_manager and self.manager_visits == 0
-
-    @property
-    def met(self) -> bool:
-        return self.short == 0 and not self.manager_missing
-
-
-def customer_frequency(customer: Customer, today: dt.date) -> CustomerFrequency | None:
+def customer_frequency(customer: Customer, today: dt.date) -> VisitTally | None:
     """The customer's visits by its owner in the current period of its tier; None for a
     customer the policy does not ask to visit (not active, or no visits required)."""
     rule = tier_rules(policy_as_of(today))[customer.tier or Tier.GENERAL]
@@ -419,7 +410,4 @@ def customer_frequency(customer: Customer, today: dt.date) -> CustomerFrequency 
     ).first()
     if row is None:
         return None
-    return CustomerFrequency(
-        rule=rule, period_start=start, period_end=end, visits=row.visits_made,
-        manager_visits=row.manager_visits, last_visit=row.last_visit,
-    )  # fmt: skip
+    return VisitTally.of(row, rule, start, end)

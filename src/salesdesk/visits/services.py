@@ -14,18 +14,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from salesdesk.core.access import assignable_owners
-from salesdesk.core.choices import Role
+from salesdesk.core.access import Action, assignable_owners, can, require
+from salesdesk.core.errors import Conflict, PermissionDenied
 from salesdesk.core.models import User
-from salesdesk.core.services import PermissionDenied, audit_record
+from salesdesk.core.services import audit_record
 from salesdesk.customers.models import Contact, Customer, Project
-from salesdesk.lib.errors import Conflict
 from salesdesk.visits.choices import Outcome
 from salesdesk.visits.models import SATISFACTION_MAX, SATISFACTION_MIN, Commitment, Visit
 
 # Who logs visits and keeps track of commitments. Marketing, finance, supply and legal
 # read the log; they do not make sales calls.
-VISIT_LOGGERS = (Role.SALES, Role.MANAGER, Role.ADMIN)
 
 TEXT_LIMITS = {"purpose": 200, "next_step": 300}
 COMMITMENT_LIMITS = {"what": 300, "who": 100}
@@ -53,7 +51,7 @@ class CommitmentIn:
 
 
 def can_log_visits(user: User) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.has_role(*VISIT_LOGGERS))
+    return can(user, Action.VISIT_LOG)
 
 
 def _today() -> dt.date:
@@ -73,9 +71,8 @@ def _as_commitment(value) -> CommitmentIn | None:
     raise TypeError(f"commitment must be a CommitmentIn or a mapping, not {type(value)}")
 
 
-def _require_logger(actor: User | None) -> None:
-    if actor is not None and not can_log_visits(actor):
-        raise PermissionDenied(_("You may not log visits."))
+def require_logger(actor: User | None) -> None:
+    require(actor, Action.VISIT_LOG, _("You may not log visits."))
 
 
 def _require_customer_and_salesperson(
@@ -238,7 +235,7 @@ def visit_record(
 ) -> Visit:
     """Log a visit. The salesperson defaults to the actor. An advance needs its
     commitment; a second visit with the same (customer, salesperson, date) is refused."""
-    _require_logger(actor)
+    require_logger(actor)
     salesperson = salesperson or actor
     if salesperson is None:
         raise ValidationError({"salesperson": _("Say who made the visit.")})
@@ -335,7 +332,7 @@ def visit_differences(visit: Visit, values: Mapping) -> list[str]:
 def _require_editor(actor: User | None, visit: Visit) -> None:
     if actor is None:
         return
-    _require_logger(actor)
+    require_logger(actor)
     if not (
         Visit.objects.visible_to(actor).filter(pk=visit.pk).exists()
         and assignable_owners(actor).filter(pk=visit.salesperson_id).exists()

@@ -16,13 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from salesdesk.core.access import assignable_owners
+from salesdesk.core.access import assignable_owners, deny_unless, get_visible_or_404
+from salesdesk.core.errors import Conflict
 from salesdesk.core.forms import add_service_errors
-from salesdesk.core.pagination import paginate
-from salesdesk.core.services import PermissionDenied
+from salesdesk.core.pagination import PAGE_SIZES, page_size_of, paginate, query_without
 from salesdesk.customers.models import Customer
 from salesdesk.customers.panels import Fragment
-from salesdesk.lib.errors import Conflict
+from salesdesk.lib.dates import month_end, month_or_none, month_start, next_month
 from salesdesk.visits import selectors, services
 from salesdesk.visits.choices import CommitmentState, Outcome
 from salesdesk.visits.filters import NOT_DONE
@@ -33,43 +33,6 @@ from salesdesk.visits.forms import (
     VisitForm,
 )
 from salesdesk.visits.models import Visit
-from salesdesk.visits.periods import month_end, month_start, next_month, parse_month
-
-PAGE_SIZES = (25, 50, 100)
-
-
-def _page_size(request) -> int:
-    try:
-        size = int(request.GET.get("page_size", 50))
-    except ValueError:
-        size = 50
-    return size if size in PAGE_SIZES else 50
-
-
-def _query_without(request, *names) -> str:
-    params = request.GET.copy()
-    for name in names:
-        params.pop(name, None)
-    return params.urlencode()
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("You may not do this."))
-
-
-def _visit_or_404(request, pk) -> Visit:
-    try:
-        return selectors.visit_get(request.user, pk)
-    except ObjectDoesNotExist:
-        raise Http404 from None
-
-
-def _customer_or_404(request, code) -> Customer:
-    customer = Customer.objects.visible_to(request.user).filter(code=code).first()
-    if customer is None:
-        raise Http404
-    return customer
 
 
 def _show_warnings(request, visit: Visit) -> None:
@@ -90,7 +53,7 @@ def visit_list(request):
     context = {
         "filter": filterset,
         "page": page,
-        "query_without_page": _query_without(request, "page"),
+        "query_without_page": query_without(request.GET, "page"),
         "can_log": services.can_log_visits(request.user),
         "outcomes": Outcome.choices,
         "page_sizes": PAGE_SIZES,
@@ -100,12 +63,12 @@ def visit_list(request):
 
 
 def _page(queryset, request):
-    return paginate(queryset, request.GET.get("page"), _page_size(request))
+    return paginate(queryset, request.GET.get("page"), page_size_of(request.GET))
 
 
 @login_required
 def visit_detail(request, pk):
-    visit = _visit_or_404(request, pk)
+    visit = get_visible_or_404(selectors.visit_details(), request.user, pk=pk)
     commitment = getattr(visit, "commitment", None)
     today = timezone.localdate()
     context = {
@@ -139,12 +102,12 @@ def _can_edit(user, visit: Visit) -> bool:
 @login_required
 @require_http_methods(["GET", "POST"])
 def visit_create(request):
-    _require(services.can_log_visits(request.user))
+    deny_unless(services.can_log_visits(request.user))
     code = request.GET.get("customer", "").strip()
     if not code:
         chooser = CustomerChoiceForm(actor=request.user)
         return render(request, "visits/visit_choose_customer.html", {"form": chooser})
-    customer = _customer_or_404(request, code)
+    customer = get_visible_or_404(Customer.objects, request.user, code=code)
     form = VisitForm(request.POST or None, actor=request.user, customer=customer)
     if request.method == "POST" and form.is_valid():
         try:
@@ -167,8 +130,8 @@ def visit_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def visit_edit(request, pk):
-    visit = _visit_or_404(request, pk)
-    _require(_can_edit(request.user, visit))
+    visit = get_visible_or_404(selectors.visit_details(), request.user, pk=pk)
+    deny_unless(_can_edit(request.user, visit))
     form = VisitForm(
         request.POST or None,
         initial=VisitForm.initial_for(visit),
@@ -236,8 +199,8 @@ def commitment_list(request):
         "states": [(NOT_DONE, _("Not done")), *CommitmentState.choices, ("", _("All"))],
         "page": page,
         "rows": rows,
-        "query_without_page": _query_without(request, "page"),
-        "query_without_state": _query_without(request, "state", "page"),
+        "query_without_page": query_without(request.GET, "page"),
+        "query_without_state": query_without(request.GET, "state", "page"),
         "can_track": services.can_log_visits(request.user),
         "done_form": CommitmentDoneForm(),
         "today": today,
@@ -286,7 +249,7 @@ def compliance(request):
     form = ComplianceForm(request.GET or None, actor=request.user)
     month = salesperson = None
     if form.is_valid():
-        month = parse_month(form.cleaned_data["month"])
+        month = month_or_none(form.cleaned_data["month"])
         if form.cleaned_data["month"] and month is None:
             messages.error(request, _("Write the month as YYYY-MM."))
         salesperson = form.cleaned_data["salesperson"]

@@ -4,8 +4,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from salesdesk.core.choices import Role
+from salesdesk.core.errors import ServiceError
 from salesdesk.core.models import Plant, User
-from salesdesk.core.services import ServiceError, user_upsert
+from salesdesk.core.services import user_upsert
 
 
 class Command(BaseCommand):

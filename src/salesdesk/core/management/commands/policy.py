@@ -4,11 +4,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.inputs import date_arg
 from salesdesk.core.models import User
 from salesdesk.core.policy import PolicyError, policy_as_of
 from salesdesk.core.services import (
-    PermissionDenied,
     policy_from_toml,
     policy_to_toml,
     policy_update,

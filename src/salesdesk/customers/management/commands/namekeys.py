@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from salesdesk.customers.claims import name_keys_refresh
+from salesdesk.customers.claims.services import name_keys_refresh
 
 
 class Command(BaseCommand):

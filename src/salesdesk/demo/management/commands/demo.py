@@ -11,16 +11,21 @@ from django.utils import timezone
 
 from salesdesk.core.policy import policy_as_of
 from salesdesk.customers.choices import Tier
-from salesdesk.customers.claims import EXPIRING_SOON_DAYS, ClaimState, claim_state
+from salesdesk.customers.claims.selectors import EXPIRING_SOON_DAYS, ClaimState, claim_state
 from salesdesk.customers.models import ClaimDispute, Customer, ProspectClaim
-from salesdesk.demo.compensation import load_compensation
-from salesdesk.demo.evaluation import (
-    FAB,
-    VISIT_MONTHS,
-    generate_claims,
-    generate_pipeline,
-    generate_visits,
+from salesdesk.demo.accounts import FAB
+from salesdesk.demo.activity_loader import (
+    claims_are_empty,
+    claims_load,
+    fab_load,
+    pipeline_load,
+    stored_accounts,
+    tiering_ensure,
+    visit_rules,
+    visits_load,
 )
+from salesdesk.demo.claims import generate_claims
+from salesdesk.demo.compensation import load_compensation
 from salesdesk.demo.generator import (
     DEMO_CUSTOMERS,
     DEMO_PROJECTS,
@@ -29,32 +34,27 @@ from salesdesk.demo.generator import (
     Numbering,
     demo_customers,
 )
-from salesdesk.demo.history import HISTORY_MONTHS, PROFILES, generate_history, month_start
+from salesdesk.demo.history import generate_history
+from salesdesk.demo.ledger_records import HISTORY_MONTHS, PROFILES
 from salesdesk.demo.loader import (
     HistoryCounts,
     Staff,
-    claims_are_empty,
-    claims_load,
-    evaluation_customers,
-    fab_load,
     floor_prices_set,
     ledger_is_empty,
     ledger_projects_stored,
     load,
-    pipeline_load,
     staff_ensure,
     stored_projects,
-    tiering_ensure,
-    visit_rules,
-    visits_load,
 )
+from salesdesk.demo.pipeline import generate_pipeline
 from salesdesk.demo.replay import (
     GO_LIVE_MONTHS,
     ReplayCounts,
     collections_replay,
     history_load_with_holds,
 )
-from salesdesk.lib.dates import date_in_range
+from salesdesk.demo.visits import VISIT_MONTHS, generate_visits
+from salesdesk.lib.dates import date_in_range, month_start
 from salesdesk.pipeline.choices import CLOSED_STAGES, ContactLevel, Stage
 from salesdesk.pipeline.models import FabLine, FabProduct, Opportunity
 from salesdesk.pipeline.selectors import Context, evaluated
@@ -176,7 +176,7 @@ class Command(BaseCommand):
             skipped.append("FAB lines")
         if claims_are_empty():
             claims = generate_claims(
-                seed=DEMO_SEED, as_of=as_of, customers=evaluation_customers(),
+                seed=DEMO_SEED, as_of=as_of, customers=stored_accounts(),
                 taken_credit_codes=Customer.objects.exclude(credit_code="").values_list(
                     "credit_code", flat=True),
                 protection_days=policy_as_of(as_of)["claims.protection_days"],
@@ -185,7 +185,7 @@ class Command(BaseCommand):
             lines.append(_claims_summary(as_of))
         else:
             skipped.append("registrations")
-        customers = evaluation_customers()
+        customers = stored_accounts()
         opportunities = generate_pipeline(seed=DEMO_SEED, as_of=as_of, customers=customers)
         if not Opportunity.objects.exists():
             pipeline_load(opportunities, staff=staff)

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from salesdesk.customers.models import Customer, Project
 from salesdesk.demo.generator import CustomerData, Numbering, generate
-from salesdesk.demo.history import HistoryGenerator, Keys, floor_prices, ledger_projects
+from salesdesk.demo.history import HistoryGenerator
+from salesdesk.demo.ledger_records import Keys, floor_prices, ledger_projects
 from salesdesk.demo.loader import (
     Counts,
     HistoryCounts,

@@ -6,12 +6,15 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from ninja import Field, Query, Router, Schema, Status
 
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.models import User
 from salesdesk.core.pagination import api_page, page_schema
 from salesdesk.core.schemas import CREDIT_CODE_TEXT, UserRef, column
-from salesdesk.core.services import PermissionDenied
-from salesdesk.customers import claims, selectors
+from salesdesk.customers import selectors
 from salesdesk.customers.choices import LeadSource
+from salesdesk.customers.claims import access as claim_access
+from salesdesk.customers.claims import selectors as claim_selectors
+from salesdesk.customers.claims import services as claim_services
 from salesdesk.customers.models import ClaimDispute, Customer, DisputeStatus
 
 router = Router(tags=["claims"])
@@ -43,7 +46,7 @@ class ClaimOut(Schema):
 
     @staticmethod
     def resolve_state(obj):
-        return claims.claim_state(obj, dt.date.today())
+        return claim_selectors.claim_state(obj, dt.date.today())
 
 
 class RegistrationOut(Schema):
@@ -128,7 +131,7 @@ DisputePage = page_schema(DisputeOut)
 
 class ClaimQuery(Schema):
     state: str = Field(
-        claims.ClaimState.PROTECTED,
+        claim_selectors.ClaimState.PROTECTED,
         max_length=20,
         description="protected, expiring, expired, ended or all",
     )
@@ -152,7 +155,7 @@ class DuplicateQuery(Schema):
 # Helpers -----------------------------------------------------------------------------
 
 
-def _duplicate_out(duplicate: claims.Duplicate, visible: set[int]) -> dict:
+def _duplicate_out(duplicate: claim_selectors.Duplicate, visible: set[int]) -> dict:
     customer, result = duplicate.customer, duplicate.result
     return {
         "customer": customer.code if customer.pk in visible else None,
@@ -185,7 +188,7 @@ def _for_caller(user: User, disputes: list[ClaimDispute]) -> list[ClaimDispute]:
     (as in the duplicate check, only when the caller may see the customer)."""
     visible = _visible_ids(user, disputes)
     for dispute in disputes:
-        dispute.can_decide = dispute.status == DisputeStatus.OPEN and claims.can_decide(
+        dispute.can_decide = dispute.status == DisputeStatus.OPEN and claim_access.can_decide(
             user, dispute
         )
         dispute.customer_visible = dispute.customer_id in visible
@@ -201,9 +204,9 @@ def _for_caller(user: User, disputes: list[ClaimDispute]) -> list[ClaimDispute]:
     summary="Which customers a name or credit code would duplicate (the claim check)",
 )
 def duplicates(request, query: Query[DuplicateQuery]):
-    if not claims.can_check(request.user):
+    if not claim_access.can_check(request.user):
         raise PermissionDenied("only sales, managers and company-wide roles check duplicates")
-    check = claims.duplicates_find(query.name, query.credit_code)
+    check = claim_selectors.duplicates_find(query.name, query.credit_code)
     visible = _visible_ids(request.user, check.matches + check.similar)
     return {
         "matches": [_duplicate_out(d, visible) for d in check.matches],
@@ -220,8 +223,8 @@ def prospect_register(request, payload: ProspectIn):
     values = payload.dict()
     values["source"] = values["source"] or ""
     try:
-        registration = claims.prospect_register(actor=request.user, **values)
-    except claims.ClaimRefused as refusal:
+        registration = claim_services.prospect_register(actor=request.user, **values)
+    except claim_services.ClaimRefused as refusal:
         ask = refusal.ask
         return Status(
             409,
@@ -244,10 +247,12 @@ def prospect_register(request, payload: ProspectIn):
 
 @router.get("/claims", response=ClaimPage, summary="Prospect registrations the caller may see")
 def claim_list(request, query: Query[ClaimQuery]):
-    states = {value for value, _label in claims.ClaimState.CHOICES}
+    states = {value for value, _label in claim_selectors.ClaimState.CHOICES}
     if query.state not in states:
         raise ValidationError({"state": f"one of {', '.join(sorted(states))}"})
-    return _page(claims.claim_list(request.user, state=query.state), query.page, query.page_size)
+    return _page(
+        claim_selectors.claim_list(request.user, state=query.state), query.page, query.page_size
+    )
 
 
 @router.get(
@@ -257,7 +262,7 @@ def dispute_list(request, query: Query[DisputeQuery]):
     if query.status not in (*DisputeStatus.values, "all"):
         raise ValidationError({"status": "one of open, kept, reassigned, all"})
     page = _page(
-        claims.dispute_list(request.user, status=query.status), query.page, query.page_size
+        claim_selectors.dispute_list(request.user, status=query.status), query.page, query.page_size
     )
     page["items"] = _for_caller(request.user, list(page["items"]))
     return page
@@ -265,7 +270,7 @@ def dispute_list(request, query: Query[DisputeQuery]):
 
 @router.get("/claim-disputes/{dispute_id}", response=DisputeOut)
 def dispute_detail(request, dispute_id: int):
-    return _for_caller(request.user, [claims.dispute_get(request.user, dispute_id)])[0]
+    return _for_caller(request.user, [claim_selectors.dispute_get(request.user, dispute_id)])[0]
 
 
 @router.post(
@@ -275,8 +280,8 @@ def dispute_detail(request, dispute_id: int):
     "both salespeople, or an administrator)",
 )
 def dispute_decide(request, dispute_id: int, payload: DecisionIn):
-    dispute = claims.dispute_get(request.user, dispute_id)
-    claims.dispute_decide(
+    dispute = claim_selectors.dispute_get(request.user, dispute_id)
+    claim_services.dispute_decide(
         actor=request.user, dispute=dispute, decision=payload.decision, reason=payload.reason
     )
-    return _for_caller(request.user, [claims.dispute_get(request.user, dispute_id)])[0]
+    return _for_caller(request.user, [claim_selectors.dispute_get(request.user, dispute_id)])[0]

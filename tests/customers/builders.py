@@ -4,6 +4,9 @@ import random
 
 from salesdesk.lib import uscc
 
+# A prospect the claim tests register (a second registration of it is refused).
+PROSPECT_NAME = "北京宏达建设有限公司"
+
 
 def credit_code(seed: int) -> str:
     """A valid unified social credit code, the same for the same seed."""

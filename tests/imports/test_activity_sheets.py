@@ -17,7 +17,7 @@ from salesdesk.pipeline.reports import pipeline_report
 from salesdesk.visits.models import Commitment, Visit
 from salesdesk.visits.services import visit_update
 from tests.factories import CustomerFactory
-from tests.imports.conftest import base_sheets, run_import, write_csvs
+from tests.imports.builders import base_sheets, run_import, write_csvs
 
 FACTORS = ["f1", "f2", "f3", "f4", "f5", "f6", "f7"]
 OPPORTUNITIES = [

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.customers.choices import LeadSource
-from salesdesk.customers.claims import Decision
+from salesdesk.customers.claims.services import Decision
 
 
 class ProspectForm(forms.Form):

@@ -1,4 +1,4 @@
-"""Loading the evaluation history: the visits inserted in bulk are stored as the visit
+"""Loading the sales activity: the visits inserted in bulk are stored as the visit
 services would store them, audit entries included, and dated when they happened."""
 
 import datetime as dt
@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from salesdesk.core.models import AuditEntry
 from salesdesk.customers.models import Contact, Customer
-from salesdesk.demo.evaluation import CommitmentData, VisitData
+from salesdesk.demo.activity_loader import visits_load
 from salesdesk.demo.generator import generate
-from salesdesk.demo.loader import load, staff_ensure, visits_load
+from salesdesk.demo.loader import load, staff_ensure
+from salesdesk.demo.visits import CommitmentData, VisitData
 from salesdesk.visits.models import Commitment, Visit
 from salesdesk.visits.services import CommitmentIn, commitment_complete, visit_record
 

@@ -1,4 +1,4 @@
-"""Applying the customer evaluation sheets: opportunities (DOMAIN §3) and visits (§4).
+"""Applying the sales activity sheets: opportunities (DOMAIN §3) and visits (§4).
 
 Like master data, each row goes through the service the UI uses
 (`pipeline.services.opportunity_upsert`, `visits.services.visit_upsert`), so validation,
@@ -13,13 +13,12 @@ value. An import never erases data.
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Q
 
-from salesdesk.core.services import ServiceError
+from salesdesk.core.errors import Conflict, ServiceError
 from salesdesk.customers.choices import BuyingRole
 from salesdesk.customers.models import Contact
 from salesdesk.imports.master import changes, settled, stated
 from salesdesk.imports.references import CUSTOMERS, OPPORTUNITIES, USERS, fetch, resolve
 from salesdesk.imports.spec import Row, SheetRun
-from salesdesk.lib.errors import Conflict
 from salesdesk.pipeline import access as pipeline_access
 from salesdesk.pipeline.choices import FACTOR_NUMBERS
 from salesdesk.pipeline.models import Opportunity

@@ -1,40 +1,26 @@
-"""Claim protection against order grabbing (抢单/倒单, DOMAIN §9): services and selectors.
-
-A salesperson registers a prospect before working it (`prospect_register`). The
-registration creates the prospect and a claim that protects it for the policy's
-`claims.protection_days`. A registration of a company that is already in the archive
-(same credit code, or a name that `lib.names.match` calls the same company) is:
-
-* refused and sent to arbitration (a `ClaimDispute`) when the company is someone else's
-  customer, or their prospect under an unexpired claim. The challenger's manager and the
-  owner's manager see the dispute; a manager of both parties, or an administrator,
-  decides: keep it with the owner, or reassign it to the challenger;
-* a takeover when the company is someone else's prospect whose protection has lapsed
-  (expired or released, or never registered): it is reassigned to the registrant
-  automatically, with a new claim, and audited. Expiry is what protection means: a
-  prospect nobody converts within the protection period is open to colleagues again;
-* a renewal when it is the registrant's own prospect and its protection has lapsed;
-* refused without a dispute when it is the registrant's own customer or protected claim
-  (nothing to arbitrate), or blacklisted.
-"""
+"""Writes of claim protection: registration, release and arbitration (the rules are
+described in the package's docstring)."""
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from salesdesk.core.access import owner_scope, scope
-from salesdesk.core.choices import Role
+from salesdesk.core.errors import PermissionDenied
 from salesdesk.core.models import User
 from salesdesk.core.policy import policy_as_of
-from salesdesk.core.services import PermissionDenied, audit_record
+from salesdesk.core.services import audit_record
 from salesdesk.customers import selectors, services
 from salesdesk.customers.choices import CustomerStatus
+from salesdesk.customers.claims.access import can_decide, can_register, can_release
+from salesdesk.customers.claims.selectors import (
+    Duplicate,
+    duplicates_find,
+)
 from salesdesk.customers.models import (
     ClaimDispute,
     ClaimStatus,
@@ -44,137 +30,7 @@ from salesdesk.customers.models import (
 )
 from salesdesk.lib import names, uscc
 
-# A claim this close to its end shows as "expiring soon" on the claims page.
-EXPIRING_SOON_DAYS = 14
-# At most this many customers that only look similar are shown by the duplicate check.
-SIMILAR_SHOWN = 5
-# Customers sharing a name head compared in Python at most (a head as common as
-# "zhongguo" could otherwise bring thousands).
-HEAD_CANDIDATES_MAX = 2000
-
-REASON_LABELS = {
-    names.Reason.SAME_CREDIT_CODE: gettext_lazy("same credit code"),
-    names.Reason.SAME_NAME: gettext_lazy("same name"),
-    names.Reason.REGION_OMITTED: gettext_lazy("same name, region written differently"),
-    names.Reason.SAME_SOUND: gettext_lazy("same pronunciation"),
-    names.Reason.NEAR_NAME: gettext_lazy("nearly the same name"),
-    names.Reason.OTHER_CREDIT_CODE: gettext_lazy("similar name, other credit code"),
-    names.Reason.OTHER_REGION: gettext_lazy("similar name, other region"),
-    names.Reason.OTHER_NUMBER: gettext_lazy("similar name, other number"),
-    names.Reason.BRANCH: gettext_lazy("a branch of the same name"),
-    names.Reason.SIMILAR: gettext_lazy("similar name"),
-    names.Reason.DIFFERENT: gettext_lazy("different name"),
-}
-
-
-def reason_label(reason: str) -> str:
-    return str(REASON_LABELS.get(reason, reason))
-
-
-# Duplicate check -----------------------------------------------------------------------
-
-
-@dataclass
-class Duplicate:
-    """An existing customer a name was checked against, with the verdict."""
-
-    customer: Customer
-    result: names.MatchResult
-    claim: ProspectClaim | None = None  # its active claim, expired or not
-
-    @property
-    def reason_label(self) -> str:
-        return reason_label(self.result.reason)
-
-    def protected_on(self, day: dt.date) -> bool:
-        return self.claim is not None and self.claim.protects_on(day)
-
-
-@dataclass
-class DuplicateCheck:
-    matches: list[Duplicate] = field(default_factory=list)  # the same company
-    similar: list[Duplicate] = field(default_factory=list)  # only looks alike
-
-
-def _credit_code_or_blank(text: str) -> str:
-    try:
-        return uscc.validate(text) if text and text.strip() else ""
-    except uscc.InvalidCreditCode:
-        return ""
-
-
-def duplicates_find(name: str, credit_code: str = "") -> DuplicateCheck:
-    """The customers that are the same company as `name` / `credit_code`, and a few that
-    only look similar. Not scoped: claim protection must see every owner's customers.
-
-    Three indexed look-ups in one query (credit code, name key, name head), then
-    `lib.names.match` on the few dozen rows they bring (docs/claims.md).
-    """
-    name = " ".join(str(name).split())
-    code = _credit_code_or_blank(credit_code)
-    if len(name) < 2 and not code:
-        return DuplicateCheck()
-    parts = names.analyse(name) if name else None
-    condition = Q(pk__in=[])
-    if parts is not None:
-        condition |= Q(name_key=names.name_key(name)) | Q(name_head=names.name_head(name))
-    if code:
-        condition |= Q(credit_code=code)
-    # Plain rows first: only the few that match or look alike become Customer objects.
-    rows = (
-        Customer.objects.filter(condition)
-        .order_by()  # any order: the verdicts are sorted below
-        .values_list("pk", "name", "credit_code")[:HEAD_CANDIDATES_MAX]
-    )
-    verdicts: dict[int, names.MatchResult] = {}
-    for pk, row_name, row_code in rows:
-        if parts is None:  # a credit code alone: only the code can match
-            same = row_code == code
-            result = names.MatchResult(
-                same, 100.0 if same else 0.0,
-                names.Reason.SAME_CREDIT_CODE if same else names.Reason.DIFFERENT,
-            )  # fmt: skip
-        else:
-            result = names.match_parts(parts, names.analyse(row_name), code_a=code, code_b=row_code)
-        if result.is_match or result.score >= names.SIMILAR_SCORE:
-            verdicts[pk] = result
-    check = DuplicateCheck()
-    if not verdicts:
-        return check
-    customers = Customer.objects.select_related("owner").in_bulk(list(verdicts))
-    for pk, result in verdicts.items():
-        group = check.matches if result.is_match else check.similar
-        group.append(Duplicate(customers[pk], result))
-    check.matches.sort(key=lambda d: (-d.result.score, d.customer.name))
-    check.similar.sort(key=lambda d: (-d.result.score, d.customer.name))
-    del check.similar[SIMILAR_SHOWN:]
-    _attach_claims(check.matches + check.similar)
-    return check
-
-
-def _attach_claims(duplicates: list[Duplicate]) -> None:
-    if not duplicates:
-        return
-    claims = {
-        claim.customer_id: claim
-        for claim in ProspectClaim.objects.filter(
-            customer_id__in=[d.customer.pk for d in duplicates], status=ClaimStatus.ACTIVE
-        ).select_related("claimant")
-    }
-    for duplicate in duplicates:
-        duplicate.claim = claims.get(duplicate.customer.pk)
-
-
 # Registration ------------------------------------------------------------------------
-
-
-def can_register(user: User) -> bool:
-    return user.is_authenticated and user.has_role(Role.SALES, Role.MANAGER)
-
-
-def can_check(user: User) -> bool:
-    """Who may run the duplicate check: who registers, and the roles that see everything."""
-    return can_register(user) or (user.is_authenticated and user.sees_company)
 
 
 @dataclass
@@ -492,14 +348,6 @@ def claim_release(*, actor: User, claim: ProspectClaim, reason: str = "",
     )
 
 
-def can_release(user: User, claim: ProspectClaim) -> bool:
-    if not user.is_authenticated:
-        return False
-    if user.is_admin or claim.claimant_id == user.pk:
-        return True
-    return user.has_role(Role.MANAGER) and claim.claimant.manager_id == user.pk
-
-
 # Arbitration -------------------------------------------------------------------------
 
 
@@ -509,20 +357,6 @@ class Decision:
     CHOICES = (
         (KEEP, gettext_lazy("Keep with the current owner")),
         (REASSIGN, gettext_lazy("Reassign to the challenger")),
-    )
-
-
-def can_decide(user: User, dispute: ClaimDispute) -> bool:
-    """An administrator, or the manager of both parties. A manager never arbitrates
-    between their own salesperson and another team's, nor in their own case."""
-    if not user.is_authenticated:
-        return False
-    if user.is_admin:
-        return True
-    return (
-        user.has_role(Role.MANAGER)
-        and dispute.challenger.manager_id == user.pk
-        and dispute.owner.manager_id == user.pk
     )
 
 
@@ -599,93 +433,6 @@ def _reassign_to_challenger(
         actor=actor, claimant=challenger, customer=customer, day=today,
         action="claim_register", reason=why,
     )  # fmt: skip
-
-
-# Selectors ---------------------------------------------------------------------------
-
-
-class ClaimState:
-    PROTECTED = "protected"
-    EXPIRING = "expiring"
-    EXPIRED = "expired"
-    ENDED = "ended"
-    ALL = "all"
-    CHOICES = (
-        (PROTECTED, gettext_lazy("Protected")),
-        (EXPIRING, gettext_lazy("Expiring soon")),
-        (EXPIRED, gettext_lazy("Expired")),
-        (ENDED, gettext_lazy("Released or ended")),
-        (ALL, gettext_lazy("All")),
-    )
-
-
-def claim_queryset(user: User) -> QuerySet[ProspectClaim]:
-    """Registrations `user` may see: their own; a manager's team's; company roles all."""
-    return scope(ProspectClaim.objects.all(), user, "claimant")
-
-
-def claim_list(user: User, *, state: str = ClaimState.PROTECTED,
-               today: dt.date | None = None) -> QuerySet[ProspectClaim]:  # fmt: skip
-    today = today or dt.date.today()
-    queryset = claim_queryset(user).select_related("customer", "claimant")
-    active = Q(status=ClaimStatus.ACTIVE)
-    if state == ClaimState.PROTECTED:
-        return queryset.filter(active, protected_until__gte=today).order_by("protected_until", "id")
-    if state == ClaimState.EXPIRING:
-        soon = today + dt.timedelta(days=EXPIRING_SOON_DAYS)
-        return queryset.filter(
-            active, protected_until__gte=today, protected_until__lte=soon
-        ).order_by("protected_until", "id")
-    if state == ClaimState.EXPIRED:
-        return queryset.filter(active, protected_until__lt=today).order_by("-protected_until", "id")
-    if state == ClaimState.ENDED:
-        return queryset.exclude(active).order_by("-ended_on", "-id")
-    return queryset.order_by("-registered_on", "-id")
-
-
-def claim_state(claim: ProspectClaim, today: dt.date) -> str:
-    if claim.status != ClaimStatus.ACTIVE:
-        return ClaimState.ENDED
-    if claim.protected_until < today:
-        return ClaimState.EXPIRED
-    if claim.protected_until <= today + dt.timedelta(days=EXPIRING_SOON_DAYS):
-        return ClaimState.EXPIRING
-    return ClaimState.PROTECTED
-
-
-def claim_get(user: User, pk: int) -> ProspectClaim:
-    return claim_queryset(user).select_related("customer", "claimant").get(pk=pk)
-
-
-def dispute_queryset(user: User) -> QuerySet[ClaimDispute]:
-    """Disputes `user` may see: those where they (or, for a manager, their team) are the
-    challenger or the owner; company roles see all."""
-    challenger, owner = owner_scope(user, "challenger"), owner_scope(user, "owner")
-    queryset = ClaimDispute.objects.all()
-    if challenger is None or owner is None:
-        return queryset
-    return queryset.filter(challenger | owner)
-
-
-def dispute_list(user: User, *, status: str = DisputeStatus.OPEN) -> QuerySet[ClaimDispute]:
-    queryset = dispute_queryset(user).select_related(
-        "challenger", "owner", "customer", "claim", "decided_by"
-    )
-    if status in DisputeStatus.values:
-        queryset = queryset.filter(status=status)
-    return queryset.order_by("-created_at", "-id")
-
-
-def dispute_get(user: User, pk: int) -> ClaimDispute:
-    return (
-        dispute_queryset(user)
-        .select_related("challenger", "owner", "customer", "customer__owner", "claim", "decided_by")
-        .get(pk=pk)
-    )
-
-
-def open_dispute_count(user: User) -> int:
-    return dispute_queryset(user).filter(status=DisputeStatus.OPEN).count()
 
 
 def name_keys_refresh(batch: int = 2000) -> int:

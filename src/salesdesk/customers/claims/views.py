@@ -12,33 +12,30 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from salesdesk.core.access import deny_unless
 from salesdesk.core.forms import add_service_errors
-from salesdesk.core.pagination import paginate
+from salesdesk.core.pagination import PAGE_SIZE, paginate
 from salesdesk.core.policy import policy_as_of
-from salesdesk.core.services import PermissionDenied
-from salesdesk.customers import claims, selectors
-from salesdesk.customers.claims_forms import DecisionForm, ProspectForm, ReleaseForm
+from salesdesk.customers import selectors
+from salesdesk.customers.claims import access as claim_access
+from salesdesk.customers.claims import selectors as claim_selectors
+from salesdesk.customers.claims import services as claim_services
+from salesdesk.customers.claims.forms import DecisionForm, ProspectForm, ReleaseForm
 from salesdesk.customers.models import DisputeStatus
 
-PAGE_SIZE = 50
 DISPUTE_TABS = (
     (DisputeStatus.OPEN, DisputeStatus.OPEN.label),
     (DisputeStatus.KEPT, DisputeStatus.KEPT.label),
     (DisputeStatus.REASSIGNED, DisputeStatus.REASSIGNED.label),
-    ("all", claims.ClaimState.CHOICES[-1][1]),
+    ("all", claim_selectors.ClaimState.CHOICES[-1][1]),
 )
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("You may not do this."))
 
 
 def _nav(user) -> dict:
     """What the claim pages' tab bar needs."""
     return {
-        "can_register": claims.can_register(user),
-        "open_disputes": claims.open_dispute_count(user),
+        "can_register": claim_access.can_register(user),
+        "open_disputes": claim_selectors.open_dispute_count(user),
     }
 
 
@@ -49,7 +46,7 @@ def _visible_customer_ids(user, customer_ids) -> set[int]:
     return set(selectors.customer_queryset(user).filter(pk__in=ids).values_list("pk", flat=True))
 
 
-def _check_rows(user, check: claims.DuplicateCheck, today: dt.date) -> dict:
+def _check_rows(user, check: claim_selectors.DuplicateCheck, today: dt.date) -> dict:
     """The duplicate check as the page shows it: what registering each match would do."""
     several = len({d.customer.pk for d in check.matches}) > 1
     visible = _visible_customer_ids(user, (d.customer.pk for d in check.matches + check.similar))
@@ -57,8 +54,10 @@ def _check_rows(user, check: claims.DuplicateCheck, today: dt.date) -> dict:
     for group in ("matches", "similar"):
         for duplicate in getattr(check, group):
             verdict = ""
-            if group == "matches" and claims.can_register(user):
-                verdict = claims.registration_verdict(user, duplicate, today, several=several)
+            if group == "matches" and claim_access.can_register(user):
+                verdict = claim_services.registration_verdict(
+                    user, duplicate, today, several=several
+                )
             rows[group].append(
                 {
                     "d": duplicate,
@@ -73,11 +72,11 @@ def _check_rows(user, check: claims.DuplicateCheck, today: dt.date) -> dict:
 @login_required
 def claim_check(request):
     """The live duplicate check of the registration form (an htmx fragment)."""
-    _require(claims.can_check(request.user))
+    deny_unless(claim_access.can_check(request.user))
     name = request.GET.get("name", "")
     credit_code = request.GET.get("credit_code", "")
     today = dt.date.today()
-    check = claims.duplicates_find(name, credit_code)
+    check = claim_selectors.duplicates_find(name, credit_code)
     context = {
         "asked": len(" ".join(name.split())) >= 2 or bool(credit_code.strip()),
         "today": today,
@@ -89,13 +88,13 @@ def claim_check(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def claim_register(request):
-    _require(claims.can_register(request.user))
+    deny_unless(claim_access.can_register(request.user))
     form = ProspectForm(request.POST or None)
     refusal = None
     if request.method == "POST" and form.is_valid():
         try:
-            registration = claims.prospect_register(actor=request.user, **form.cleaned_data)
-        except claims.ClaimRefused as exc:
+            registration = claim_services.prospect_register(actor=request.user, **form.cleaned_data)
+        except claim_services.ClaimRefused as exc:
             refusal = exc
             add_service_errors(form, exc)
         except ValidationError as exc:
@@ -104,11 +103,13 @@ def claim_register(request):
             claim = registration.claim
             params = {"name": claim.customer.name, "date": claim.protected_until.isoformat()}
             text = {
-                claims.Registration.CREATED: _("%(name)s registered: protected until %(date)s."),
-                claims.Registration.RENEWED: _(
+                claim_services.Registration.CREATED: _(
+                    "%(name)s registered: protected until %(date)s."
+                ),
+                claim_services.Registration.RENEWED: _(
                     "Your registration of %(name)s is renewed: protected until %(date)s."
                 ),
-                claims.Registration.TAKEN_OVER: _(
+                claim_services.Registration.TAKEN_OVER: _(
                     "The previous registration of %(name)s had lapsed: it is yours now, "
                     "protected until %(date)s."
                 ),
@@ -125,7 +126,7 @@ def claim_register(request):
         **_nav(request.user),
     }
     if request.method == "POST":
-        check = claims.duplicates_find(
+        check = claim_selectors.duplicates_find(
             request.POST.get("name", ""), request.POST.get("credit_code", "")
         )
         context.update(asked=True, **_check_rows(request.user, check, today))
@@ -135,23 +136,25 @@ def claim_register(request):
 @login_required
 def claim_list(request):
     user = request.user
-    states = [value for value, _label in claims.ClaimState.CHOICES]
-    state = request.GET.get("state", claims.ClaimState.PROTECTED)
+    states = [value for value, _label in claim_selectors.ClaimState.CHOICES]
+    state = request.GET.get("state", claim_selectors.ClaimState.PROTECTED)
     if state not in states:
-        state = claims.ClaimState.PROTECTED
+        state = claim_selectors.ClaimState.PROTECTED
     today = dt.date.today()
     page = paginate(
-        claims.claim_list(user, state=state, today=today), request.GET.get("page"), PAGE_SIZE
+        claim_selectors.claim_list(user, state=state, today=today),
+        request.GET.get("page"),
+        PAGE_SIZE,
     )
     visible = _visible_customer_ids(user, (claim.customer_id for claim in page.items))
     rows = [
         {
             "claim": claim,
-            "state": claims.claim_state(claim, today),
+            "state": claim_selectors.claim_state(claim, today),
             # Today included: protected until today is "1 day left".
             "days_left": (claim.protected_until - today).days + 1,
             "visible": claim.customer_id in visible,
-            "can_release": claim.status == "active" and claims.can_release(user, claim),
+            "can_release": claim.status == "active" and claim_access.can_release(user, claim),
         }
         for claim in page.items
     ]
@@ -161,12 +164,12 @@ def claim_list(request):
         "state": state,
         "tabs": [
             (value, label, f"{reverse('claim_list')}?state={value}", value == state)
-            for value, label in claims.ClaimState.CHOICES
+            for value, label in claim_selectors.ClaimState.CHOICES
         ],
         "query_without_page": f"state={state}",
         **_nav(user),
         "team_view": user.has_role("manager") or user.sees_company,
-        "soon_days": claims.EXPIRING_SOON_DAYS,
+        "soon_days": claim_selectors.EXPIRING_SOON_DAYS,
     }
     return render(request, "customers/claims/claim_list.html", context)
 
@@ -175,13 +178,13 @@ def claim_list(request):
 @require_POST
 def claim_release(request, claim_id: int):
     try:
-        claim = claims.claim_get(request.user, claim_id)
+        claim = claim_selectors.claim_get(request.user, claim_id)
     except ObjectDoesNotExist:
         raise Http404 from None
     form = ReleaseForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        claims.claim_release(actor=request.user, claim=claim, reason=reason)
+        claim_services.claim_release(actor=request.user, claim=claim, reason=reason)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -197,7 +200,9 @@ def dispute_list(request):
     if status not in (*DisputeStatus.values, "all"):
         status = DisputeStatus.OPEN
     page = paginate(
-        claims.dispute_list(request.user, status=status), request.GET.get("page"), PAGE_SIZE
+        claim_selectors.dispute_list(request.user, status=status),
+        request.GET.get("page"),
+        PAGE_SIZE,
     )
     today = dt.date.today()
     visible = _visible_customer_ids(request.user, (d.customer_id for d in page.items))
@@ -206,9 +211,9 @@ def dispute_list(request):
             "dispute": dispute,
             "customer_visible": dispute.customer_id in visible,
             "can_decide": dispute.status == DisputeStatus.OPEN
-            and claims.can_decide(request.user, dispute),
+            and claim_access.can_decide(request.user, dispute),
             "protected": dispute.claim is not None and dispute.claim.protects_on(today),
-            "match_label": claims.reason_label(dispute.match_reason),
+            "match_label": claim_selectors.reason_label(dispute.match_reason),
         }
         for dispute in page.items
     ]
@@ -230,16 +235,20 @@ def dispute_list(request):
 @require_http_methods(["GET", "POST"])
 def dispute_detail(request, dispute_id: int):
     try:
-        dispute = claims.dispute_get(request.user, dispute_id)
+        dispute = claim_selectors.dispute_get(request.user, dispute_id)
     except ObjectDoesNotExist:
         raise Http404 from None
-    can_decide = dispute.status == DisputeStatus.OPEN and claims.can_decide(request.user, dispute)
+    can_decide = dispute.status == DisputeStatus.OPEN and claim_access.can_decide(
+        request.user, dispute
+    )
     form = DecisionForm(request.POST or None)
     if request.method == "POST":
-        _require(can_decide)
+        deny_unless(can_decide)
         if form.is_valid():
             try:
-                claims.dispute_decide(actor=request.user, dispute=dispute, **form.cleaned_data)
+                claim_services.dispute_decide(
+                    actor=request.user, dispute=dispute, **form.cleaned_data
+                )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -254,7 +263,7 @@ def dispute_detail(request, dispute_id: int):
         "form": form,
         "can_decide": can_decide,
         "protected": dispute.claim is not None and dispute.claim.protects_on(today),
-        "match_label": claims.reason_label(dispute.match_reason),
+        "match_label": claim_selectors.reason_label(dispute.match_reason),
         "cross_team": dispute.challenger.manager_id != dispute.owner.manager_id
         or dispute.challenger.manager_id is None,
         **_nav(request.user),

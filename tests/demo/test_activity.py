@@ -1,26 +1,21 @@
-"""The evaluation history generators on their own: deterministic and plausible, without a
-database. They run on the demo's 300 generated customers, tiered here by a simple rule
-(the demo tiers them with the tiering service); the loaded demo's own figures are checked
-by test_demo_command.py."""
+"""The sales activity generators (claims, pipeline, visits) on their own: deterministic
+and plausible, without a database. They run on the demo's 300 generated customers,
+tiered here by a simple rule (the demo tiers them with the tiering service); the loaded
+demo's own figures are checked by test_demo_command.py."""
 
 import datetime as dt
 from collections import Counter, defaultdict
 from decimal import Decimal
 from functools import cache
 
-from salesdesk.demo.evaluation import (
-    FAB,
-    MANAGER_OF,
-    REGISTRATIONS,
-    eval_customers,
-    generate_claims,
-    generate_pipeline,
-    generate_visits,
-    registered_customers,
-)
+from salesdesk.demo.accounts import FAB, MANAGER_OF, accounts_of
+from salesdesk.demo.claims import REGISTRATIONS, generate_claims, registered_customers
 from salesdesk.demo.generator import DEMO_SEED, demo_customers
-from salesdesk.demo.history import PRODUCTS, month_end, month_start
+from salesdesk.demo.ledger_records import PRODUCTS
+from salesdesk.demo.pipeline import generate_pipeline
+from salesdesk.demo.visits import generate_visits
 from salesdesk.lib import names
+from salesdesk.lib.dates import month_end, month_start
 from salesdesk.pipeline.scoring import ScoreRule
 
 AS_OF = dt.date(2026, 6, 30)
@@ -44,7 +39,7 @@ def tiered():
         c.code: "strategic" if i < round(0.2 * n) else "key" if i < round(0.5 * n) else "general"
         for i, c in enumerate(active)
     }
-    return generated, eval_customers(generated, tiers)
+    return generated, accounts_of(generated, tiers)
 
 
 @cache
