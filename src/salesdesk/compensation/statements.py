@@ -34,7 +34,7 @@ from salesdesk.customers.models import Project
 from salesdesk.ledger.allocation import Slice, project_balances, settlement_slices
 from salesdesk.ledger.models import Invoice, InvoiceReversal, Payment, PaymentReversal
 from salesdesk.lib.dates import month_end, next_month
-from salesdesk.lib.money import ZERO
+from salesdesk.lib.money import ZERO, to_cents
 
 KIND_ORDER = {LineKind.PAYMENT: 0, LineKind.ADJUSTMENT: 1, LineKind.RELEASE: 2, LineKind.FORFEIT: 3}
 STATEMENT_ID = re.compile(r"(\d{4})-(\d{2})-sp(\d+)")
@@ -221,6 +221,7 @@ def stored_statements(month: dt.date) -> dict[int, StatementData]:
         .values_list("statement__salesperson_id", "project__code", "held")
     )
     for salesperson, code, amount in held:
+        amount = to_cents(amount or ZERO)  # SQLite sums decimals as floating point
         if amount and salesperson in statements:
             statements[salesperson].held[code] = amount
     return statements
@@ -256,8 +257,9 @@ def finalised_balances() -> defaultdict[tuple[int, int], Decimal]:
         .values_list("statement__salesperson_id", "project_id", "held", "released", "lost")
     )
     for salesperson, project, held, released, lost in rows:
-        if held - released - lost:
-            balances[(salesperson, project)] = held - released - lost
+        balance = to_cents(held - released - lost)  # SQLite sums decimals as floating point
+        if balance:
+            balances[(salesperson, project)] = balance
     return balances
 
 
