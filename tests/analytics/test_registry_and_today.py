@@ -28,7 +28,9 @@ def test_it_builds_a_report_by_its_name(db):
 
 
 def test_it_refuses_an_unknown_report_naming_the_known_ones():
-    with pytest.raises(ReportError, match="unknown report 'nope'; known: advances, aging, commissions, holds"):
+    with pytest.raises(
+        ReportError, match="unknown report 'nope'; known: advances, aging, commissions, holds"
+    ):
         reports.builder("nope")
 
 
